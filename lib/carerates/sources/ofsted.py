@@ -1,0 +1,322 @@
+"""Ofsted: the single inspection framework (SIF) judgements of each LA.
+
+Source: Ofsted, *Children's social care data in England 2023*, underlying data,
+sheet ``LA_inspections_2009-2023`` (``data/raw/ofsted/...2023_underlying_data.ods``).
+The sheet holds two tables one above the other, each with a header row whose
+second cell is "Local authority name":
+
+- Table 10: the LAs as at 31 March 2023;
+- Table 11: the councils abolished in the 2019-2021 reorganisations
+  (Bournemouth, Dorset (old county), Poole, Northamptonshire).
+
+Each row carries the LA's first SIF inspection and its SIF re-inspection (if
+any), each with a publication date, the overall effectiveness and five
+sub-judgements. There are no LA codes, so names are matched to the canonical
+2017 LA table with an explicit alias table; a name that matches nothing, a 2017
+LA that is not found, or an LA found twice stops the ingest.
+
+Dates: Ofsted's dates are *publication* dates of the inspection reports; the
+chapter uses them as they are (no mapping onto financial years is needed: the
+judgement is a single value per LA, chosen as the latest published on or before
+a cut-off date).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..errors import DataError
+from ..io import read_sheet
+
+RAW_FILE = ("ofsted", "Childrens_social_care_in_England_2023_underlying_data.ods")
+SHEET = "LA_inspections_2009-2023"
+PROCESSED_NAME = "ofsted_sif"
+
+#: The judgements, in the order of RESULTS.md's ids (``ofsted_<j>_...``).
+JUDGEMENTS = (
+    "overall",
+    "help_protection",
+    "looked_after_permanence",
+    "adoption",
+    "care_leavers",
+    "leadership",
+)
+
+#: Words for each judgement, for tables and plots.
+JUDGEMENT_LABELS = {
+    "overall": "Overall effectiveness",
+    "help_protection": "Children who need help and protection",
+    "looked_after_permanence": "Children looked after and achieving permanence",
+    "adoption": "Adoption performance",
+    "care_leavers": "Experiences and progress of care leavers",
+    "leadership": "Leadership, management and governance",
+}
+
+#: Ofsted's four grades coded as in the study (ANALYSIS.md): higher is better.
+GRADES = {
+    "inadequate": 1,
+    "requires improvement to be good": 2,
+    "good": 3,
+    "outstanding": 4,
+}
+GRADE_LABELS = {1: "Inadequate", 2: "Requires improvement", 3: "Good", 4: "Outstanding"}
+
+#: Ofsted's mark for a sub-judgement not made (e.g. adoption in the City of London).
+NOT_JUDGED = "-"
+
+#: The two SIF inspections of each row, and the sheet's header for each column,
+#: whitespace-normalised and lower-cased (the sheet's headers carry leading
+#: spaces and embedded newlines).
+_SIF_HEADERS = {
+    "first_sif": {
+        "published": "single inspection of la children's services (sif) first sif publication date",
+        "overall": "first sif overall judgement (oe)",
+        "help_protection": "first sif children who need help and protection",
+        "looked_after_permanence": "first sif children looked after and achieving permanence",
+        "adoption": "first sif cla sub: adoption performance",
+        "care_leavers": "first sif cla sub: experiences and progress of care leavers",
+        "leadership": "first sif leadership, management and governance",
+    },
+    "sif_reinspection": {
+        "published": "single inspection of la children's services (sif) sif re-inspection publication date",
+        "overall": "sif re-inspection overall judgement (oe)",
+        "help_protection": "sif re-inspection children who need help and protection",
+        "looked_after_permanence": "sif re-inspection children looked after and achieving permanence",
+        "adoption": "sif re-inspection cla sub: adoption performance",
+        "care_leavers": "sif re-inspection cla sub: experiences and progress of care leavers",
+        "leadership": "sif re-inspection leadership, management and governance",
+    },
+}
+_NAME_HEADER = "local authority name"
+
+#: Ofsted's spelling -> the canonical table's spelling, where they differ.
+#: Kept explicit (not fuzzy) so that a new spelling fails loudly.
+NAME_ALIASES = {
+    "Bristol": "Bristol, City of",
+    "Kingston Upon Hull": "Kingston upon Hull, City of",
+    "Richmond Upon Thames": "Richmond upon Thames",
+}
+
+#: Councils created after 2017 that appear in Table 10 with no SIF inspection
+#: (their predecessors' SIFs are in Table 11, or, for Dorset, Table 10's "Dorset"
+#: is the new council and the old county's SIF is in Table 11). Dropped, after
+#: checking that they indeed carry no SIF.
+POST_2017_COUNCILS = frozenset({
+    "Bournemouth, Christchurch and Poole",
+    "Dorset",
+    "North Northamptonshire",
+    "West Northamptonshire",
+})
+
+
+def raw_path() -> Path:
+    return paths.raw(*RAW_FILE)
+
+
+def _normalise(text) -> str:
+    return " ".join(str(text).split()).lower()
+
+
+def _grade(value, path: Path, where: str) -> float:
+    """One judgement cell as 1-4, NaN for "not judged"; anything else stops."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        raise DataError(path, f"{where}: judgement is blank although the inspection has a date")
+    text = _normalise(value)
+    if text == NOT_JUDGED:
+        return np.nan
+    if text not in GRADES:
+        raise DataError(path, f"{where}: unknown judgement {value!r}")
+    return float(GRADES[text])
+
+
+def _date(value, path: Path, where: str):
+    """A publication date cell as a Timestamp (NaT if blank)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return pd.NaT
+    if isinstance(value, (pd.Timestamp,)) or hasattr(value, "year"):
+        return pd.Timestamp(value).normalize()
+    text = str(value).strip()
+    if not text:
+        return pd.NaT
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"):
+        try:
+            return pd.to_datetime(text, format=fmt)
+        except ValueError:
+            continue
+    raise DataError(path, f"{where}: not a date: {value!r}")
+
+
+def _table_starts(sheet: pd.DataFrame, path: Path) -> list[int]:
+    starts = [i for i, v in enumerate(sheet.iloc[:, 1].tolist()) if _normalise(v) == _NAME_HEADER]
+    if len(starts) != 2:
+        raise DataError(
+            path,
+            f"sheet {SHEET!r}: expected two tables (header 'Local authority name' in column B), "
+            f"found {len(starts)}",
+        )
+    return starts
+
+
+def _read_table(sheet: pd.DataFrame, header_row: int, end_row: int, table: str, path: Path) -> pd.DataFrame:
+    headers = {_normalise(v): j for j, v in enumerate(sheet.iloc[header_row].tolist()) if pd.notna(v)}
+    missing = [h for cols in _SIF_HEADERS.values() for h in cols.values() if h not in headers]
+    if missing:
+        raise DataError(path, f"sheet {SHEET!r}, {table}: expected column(s) not found: {missing}")
+    name_col = headers[_NAME_HEADER]
+    rows = []
+    for i in range(header_row + 1, end_row):
+        name = sheet.iat[i, name_col]
+        if pd.isna(name) or not str(name).strip():
+            continue
+        name = " ".join(str(name).split())
+        for inspection, cols in _SIF_HEADERS.items():
+            where = f"sheet {SHEET!r}, {table}, {name}, {inspection}"
+            published = _date(sheet.iat[i, headers[cols["published"]]], path, where)
+            cells = {j: sheet.iat[i, headers[cols[j]]] for j in JUDGEMENTS}
+            if pd.isna(published):
+                graded = [j for j, v in cells.items() if pd.notna(v) and str(v).strip()]
+                if graded:
+                    raise DataError(path, f"{where}: judgements {graded} without a publication date")
+                continue
+            record = {"ofsted_table": table, "ofsted_name": name, "inspection": inspection,
+                      "published": published}
+            for j, v in cells.items():
+                record[j] = _grade(v, path, f"{where}, {j}")
+            if np.isnan(record["overall"]):
+                raise DataError(path, f"{where}: overall effectiveness is 'not judged'")
+            rows.append(record)
+    return pd.DataFrame(rows)
+
+
+def read_sif_inspections(path: str | Path) -> pd.DataFrame:
+    """Every SIF inspection in the sheet, one row per LA name and inspection.
+
+    Columns: ``ofsted_table`` ("table_10" = LAs of 2023, "table_11" = former
+    councils), ``ofsted_name``, ``inspection`` ("first_sif" or
+    "sif_reinspection"), ``published`` (publication date), and the six
+    judgements coded 1 (inadequate) to 4 (outstanding), NaN = not judged.
+    Names with no SIF at all (the post-2019 councils) have no rows.
+    """
+    path = Path(path)
+    sheet = read_sheet(path, SHEET)
+    first, second = _table_starts(sheet, path)
+    # Table 10 ends at the first blank name before Table 11's title row.
+    table10 = _read_table(sheet, first, second, "table_10", path)
+    table11 = _read_table(sheet, second, len(sheet), "table_11", path)
+    if table10.empty or table11.empty:
+        raise DataError(path, f"sheet {SHEET!r}: a table holds no SIF inspection")
+    frame = pd.concat([table10, table11], ignore_index=True)
+    frame["published"] = pd.to_datetime(frame["published"]).astype("datetime64[ns]")
+    return frame
+
+
+def names_in_sheet(path: str | Path) -> pd.DataFrame:
+    """Every LA name in the two tables (with or without a SIF): ``ofsted_table, ofsted_name``."""
+    path = Path(path)
+    sheet = read_sheet(path, SHEET)
+    first, second = _table_starts(sheet, path)
+    out = []
+    for table, (start, end) in {"table_10": (first, second), "table_11": (second, len(sheet))}.items():
+        for v in sheet.iloc[start + 1:end, 1].tolist():
+            if pd.notna(v) and str(v).strip() and not str(v).lower().startswith("table"):
+                out.append({"ofsted_table": table, "ofsted_name": " ".join(str(v).split())})
+    return pd.DataFrame(out)
+
+
+def match_names(names: pd.DataFrame, las: pd.DataFrame, path: str | Path) -> pd.Series:
+    """Canonical GSS code of each Ofsted name (NaN for a dropped post-2017 council).
+
+    ``names`` has ``ofsted_table`` and ``ofsted_name``. Table 10's post-2017
+    councils map to nothing; every other name must match exactly one LA of the
+    canonical table (after the explicit aliases), or a DataError names it.
+    """
+    from ..las import gss_from_name
+
+    drop = (names["ofsted_table"] == "table_10") & names["ofsted_name"].isin(POST_2017_COUNCILS)
+    gss = pd.Series(np.nan, index=names.index, dtype=object)
+    kept = names.loc[~drop, "ofsted_name"]
+    if len(kept):
+        gss.loc[~drop] = list(gss_from_name(kept, path, las=las, aliases=NAME_ALIASES))
+    return gss
+
+
+def sif_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """Every SIF inspection of the 2017 LAs, keyed by canonical ``gss`` and ``inspection``.
+
+    Checks that the post-2017 councils dropped from Table 10 carry no SIF, that
+    no 2017 LA is found twice, and that every 2017 LA has at least one SIF.
+    """
+    path = Path(path)
+    inspections = read_sif_inspections(path)
+    names = names_in_sheet(path)
+    names["gss"] = match_names(names, las, path)
+
+    dropped = names.loc[names["gss"].isna(), "ofsted_name"]
+    with_sif = sorted(set(dropped) & set(inspections.loc[inspections["ofsted_table"] == "table_10", "ofsted_name"]))
+    if with_sif:
+        raise DataError(path, f"post-2017 council(s) {with_sif} carry a SIF inspection: the layout has changed")
+
+    matched = names.dropna(subset=["gss"]).copy()
+    matched["gss"] = matched["gss"].astype(str)
+    twice = matched.loc[matched["gss"].duplicated(keep=False)]
+    if len(twice):
+        raise DataError(path, f"LA(s) found more than once: {sorted(twice['ofsted_name'])}")
+    absent = sorted(set(las["la_name"][~las["gss"].isin(matched["gss"])]))
+    if absent:
+        raise DataError(path, f"LA(s) of the canonical table not found in the sheet: {absent}")
+
+    table = inspections.merge(matched, on=["ofsted_table", "ofsted_name"], how="inner", validate="many_to_one")
+    no_sif = sorted(set(las["la_name"][~las["gss"].isin(table["gss"])]))
+    if no_sif:
+        raise DataError(path, f"LA(s) with no SIF inspection: {no_sif}")
+    columns = ["gss", "inspection", "published", *JUDGEMENTS, "ofsted_name", "ofsted_table"]
+    return table[columns].sort_values(["gss", "published", "inspection"], ignore_index=True)
+
+
+def latest_judgements(sif: pd.DataFrame, cutoff, start=None) -> pd.DataFrame:
+    """Each LA's most recent SIF judgements published on or before ``cutoff``.
+
+    All six judgements come from the same inspection (the latest one), so a
+    sub-judgement that the latest inspection did not make stays missing rather
+    than being filled from an earlier inspection. ``start`` (optional) drops
+    inspections published before it. LAs with no SIF in the window are absent.
+    Two inspections of one LA on the same date are an error (which is latest
+    would be undefined).
+
+    Returns ``gss, inspection, published`` and the six judgements, sorted by gss.
+    """
+    cutoff = pd.Timestamp(cutoff)
+    window = sif["published"] <= cutoff
+    if start is not None:
+        window &= sif["published"] >= pd.Timestamp(start)
+    chosen = sif.loc[window]
+    same_day = chosen.duplicated(["gss", "published"], keep=False)
+    if same_day.any():
+        raise DataError(None, f"two SIF inspections on the same date for {sorted(set(chosen.loc[same_day, 'gss']))}")
+    # The whole latest row (groupby.last would fill a "not judged" from an older row).
+    idx = chosen.sort_values(["gss", "published"]).groupby("gss")["published"].idxmax()
+    latest = chosen.loc[idx.values, ["gss", "inspection", "published", *JUDGEMENTS]]
+    return latest.sort_values("gss", ignore_index=True)
+
+
+def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The processed table for 01 ingest: ``{"ofsted_sif": every SIF of every 2017 LA}``.
+
+    Columns: ``gss, inspection, published`` (datetime), the six judgements
+    (float 1-4, NaN = not judged), ``ofsted_name, ofsted_table``.
+    """
+    from ..schema import Column, check_table
+
+    table = sif_table(raw_path(), las)
+    if not pd.api.types.is_datetime64_dtype(table["published"]) or table["published"].isna().any():
+        raise DataError(PROCESSED_NAME, "column 'published' must be a complete date column")
+    columns = {
+        "gss": Column("str", nullable=False),
+        "inspection": Column("str", nullable=False),
+        **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
+    }
+    return {PROCESSED_NAME: check_table(table, PROCESSED_NAME, key=["gss", "inspection"], columns=columns, las=las)}
