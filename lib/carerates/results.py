@@ -1,0 +1,73 @@
+"""Result files under ``figures/`` as ``../shared/spec/RESULTS.md`` specifies."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .io import read_csv, write_csv
+from .las import REGIONS
+from .stats import RECORD_COLUMNS, TestResult, records
+
+SUMMARY_COLUMNS = ["region", "n", "min", "max", "mean", "sd"]
+
+
+def regional_summary(values: pd.Series, las: pd.DataFrame) -> pd.DataFrame:
+    """Min, max, mean and sample SD of an LA-level summary per region, ascending mean.
+
+    ``values`` is indexed by gss; LAs with a missing value are left out of their
+    region's n. The excluded Isles of Scilly never count.
+    """
+    frame = las.loc[~las["excluded"], ["gss", "region"]].copy()
+    frame["value"] = frame["gss"].map(values)
+    frame = frame.dropna(subset=["value"])
+    grouped = frame.groupby(frame["region"].astype(str))["value"]
+    table = pd.DataFrame({
+        "n": grouped.size(),
+        "min": grouped.min(),
+        "max": grouped.max(),
+        "mean": grouped.mean(),
+        "sd": grouped.std(ddof=1),
+    }).reset_index(names="region")
+    order = {r: i for i, r in enumerate(REGIONS)}
+    table["_order"] = table["region"].map(order)
+    table = table.sort_values(["mean", "_order"], ignore_index=True).drop(columns="_order")
+    table["n"] = table["n"].astype(int)
+    return table[SUMMARY_COLUMNS]
+
+
+def write_table(frame: pd.DataFrame, name: str) -> Path:
+    """A result table ``figures/<name>`` (CSV, full precision, deterministic)."""
+    if not name.endswith(".csv"):
+        name += ".csv"
+    return write_csv(frame, paths.figure(name))
+
+
+def write_tests(results: list[TestResult], chapter: str) -> Path:
+    """A chapter's test records as ``figures/tests_<chapter>.csv`` (assembled by 08)."""
+    ids = [r.id for r in results]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"test id(s) used twice: {duplicated}")
+    return write_table(records(results), f"tests_{chapter}")
+
+
+def read_tests(chapter_glob: str = "*") -> pd.DataFrame:
+    """Every chapter's test records from ``figures/tests_<chapter>.csv``, in chapter order."""
+    files = sorted(paths.figures_dir().glob(f"tests_{chapter_glob}.csv"))
+    frames = [pd.read_csv(f) for f in files]
+    if not frames:
+        return pd.DataFrame(columns=RECORD_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)
+    table["significant"] = table["significant"].astype(bool)
+    return table[RECORD_COLUMNS]
+
+
+def rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """A copy for display: floats rounded (files keep full precision)."""
+    out = frame.copy()
+    floats = out.select_dtypes(include=[np.floating]).columns
+    out[floats] = out[floats].round(digits)
+    return out

@@ -1,0 +1,109 @@
+"""Execute a notebook with papermill, all-or-nothing.
+
+``python -m carerates.run notebooks/02_describe.ipynb [-p name value ...]``
+
+The notebook runs with ``CARERATES_STAGE`` pointing at a scratch folder, so
+every file it writes lands there first. Only when every cell succeeded are the
+staged files moved into place and the executed notebook (volatile metadata
+stripped) written over the source. A failing notebook leaves the repository as
+it was and says which cell failed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import paths
+from .io import atomic_write
+
+#: Metadata that changes on every run and carries no result.
+VOLATILE_CELL_KEYS = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
+VOLATILE_NOTEBOOK_KEYS = ("papermill", "widgets")
+
+
+def strip_volatile(notebook: dict) -> dict:
+    """Remove timings and run-specific metadata; keep outputs and execution counts."""
+    for key in VOLATILE_NOTEBOOK_KEYS:
+        notebook.get("metadata", {}).pop(key, None)
+    for cell in notebook.get("cells", []):
+        for key in VOLATILE_CELL_KEYS:
+            cell.get("metadata", {}).pop(key, None)
+    return notebook
+
+
+def deterministic_env() -> dict:
+    """Environment settings that make kernels' outputs repeatable."""
+    return {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "TZ": "UTC", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _move_staged(stage: Path) -> list[Path]:
+    moved = []
+    for staged in sorted(p for p in stage.rglob("*") if p.is_file()):
+        relative = staged.relative_to(stage)
+        if relative.parts[0] == "_external":
+            target = Path("/").joinpath(*relative.parts[1:])
+        else:
+            target = paths.ROOT / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(staged), str(target))
+        moved.append(target)
+    return moved
+
+
+def execute(notebook: Path, parameters: dict | None = None, quiet: bool = False) -> list[Path]:
+    """Run ``notebook`` in place; return the files it wrote. Raises on failure."""
+    import papermill as pm
+
+    notebook = notebook.resolve()
+    build = paths.ROOT / "build"
+    build.mkdir(exist_ok=True)
+    os.environ.update(deterministic_env())
+    with tempfile.TemporaryDirectory(dir=build, prefix=f"stage-{notebook.stem}-") as tmp:
+        stage = Path(tmp) / "files"
+        stage.mkdir()
+        executed = Path(tmp) / notebook.name
+        os.environ["CARERATES_STAGE"] = str(stage)
+        try:
+            pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {},
+                                cwd=str(notebook.parent), progress_bar=False, log_output=not quiet,
+                                kernel_name="python3")
+        finally:
+            os.environ.pop("CARERATES_STAGE", None)
+        moved = _move_staged(stage)
+        content = strip_volatile(json.loads(executed.read_text(encoding="utf-8")))
+        with atomic_write(notebook, "w") as handle:
+            handle.write(json.dumps(content, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return moved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUE"), help="papermill parameter (value parsed as JSON if it can be)")
+    args = parser.parse_args(argv)
+    parameters = {}
+    for name, value in args.parameter:
+        try:
+            parameters[name] = json.loads(value)
+        except json.JSONDecodeError:
+            parameters[name] = value
+    for notebook in args.notebooks:
+        try:
+            written = execute(notebook, parameters, quiet=True)
+        except Exception as err:  # papermill's PapermillExecutionError names the cell
+            print(f"FAILED {notebook}: {type(err).__name__}: {err}", file=sys.stderr)
+            print("Nothing was written: outputs stay as they were.", file=sys.stderr)
+            return 1
+        print(f"executed {notebook} ({len(written)} output file(s))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

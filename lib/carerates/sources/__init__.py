@@ -1,0 +1,1 @@
+"""One module per raw source; each exposes ``build_tables(las)`` for 01 ingest."""

@@ -1,0 +1,340 @@
+"""Children looked after: DfE's LA tables (sheet LAA1), underlying data and England series.
+
+The outcome of the study is DfE's *published* rate per 10,000 children under 18
+at 31 March (ANALYSIS.md, "The outcome"), taken from the latest release that
+covers each year: SFR50 (2017 release) for 2013-2017 and SFR41 (2016 release)
+for 2012, the only published source here of the 2012 LA rates.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..errors import DataError
+from ..io import parse_numbers, read_csv, read_sheet, require_columns
+
+#: LA tables per release: (file, first year, last year) of sheet LAA1.
+LAA1_RELEASES = {
+    "SFR50_2017": ("cla/SFR50_2017_LA_tables.xlsx", 2013, 2017),
+    "SFR41_2016": ("cla/SFR41_2016_LA_Tables.xlsx", 2012, 2016),
+}
+
+_GSS = re.compile(r"^E(06|08|09|10)\d{6}$")
+
+
+def read_laa1(path: str | Path, first_year: int, last_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sheet LAA1 of a CLA release as one row per LA, and the England/region rows.
+
+    LA columns: ``gss, la_number, la_name, region`` then ``number_<year>`` and
+    ``rate_<year>`` for each year. Region comes from the header rows above each
+    block of LAs; the "London" header is followed by "Inner London" and "Outer
+    London", and the latter two are the regions used (ANALYSIS.md). The second
+    frame holds the published rates of England and the regions (``area, rate_<year>``).
+    """
+    sheet = read_sheet(path, "LAA1")
+    years = list(range(first_year, last_year + 1))
+    header_rows = sheet.index[sheet.iloc[:, 0].astype(str).str.strip() == "LA Code"]
+    if len(header_rows) != 1:
+        raise DataError(path, "sheet LAA1: cannot find the 'LA Code' header row")
+    year_row = sheet.iloc[header_rows[0] + 1]
+    found = [int(float(v)) for v in year_row.iloc[3:].tolist() if pd.notna(v) and str(v).strip()]
+    expected = years + years
+    if found != expected:
+        raise DataError(path, f"sheet LAA1: year columns are {found}, expected {expected}")
+    number_cols = list(range(3, 3 + len(years)))
+    rate_cols = list(range(4 + len(years), 4 + 2 * len(years)))
+
+    rows, aggregates = [], []
+    region = None
+    for _, row in sheet.iloc[header_rows[0] + 2 :].iterrows():
+        code = str(row.iloc[0]).strip() if pd.notna(row.iloc[0]) else ""
+        name = str(row.iloc[2]).strip() if pd.notna(row.iloc[2]) else ""
+        if not code and name:
+            if name not in ("England", "London"):
+                region = name
+            aggregates.append({"area": name, **{f"rate_{y}": row.iloc[c] for y, c in zip(years, rate_cols)}})
+            continue
+        if not _GSS.match(code):
+            continue
+        if region is None:
+            raise DataError(path, f"sheet LAA1: LA {code} appears before any region header")
+        record = {"gss": code, "la_number": int(float(row.iloc[1])), "la_name": name, "region": region}
+        for year, col in zip(years, number_cols):
+            record[f"number_{year}"] = row.iloc[col]
+        for year, col in zip(years, rate_cols):
+            record[f"rate_{year}"] = row.iloc[col]
+        rows.append(record)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        raise DataError(path, "sheet LAA1: no LA rows found")
+    for col in table.columns[4:]:
+        table[col] = parse_numbers(table[col], path, f"LAA1 {col}")
+    if table["gss"].duplicated().any():
+        dup = table.loc[table["gss"].duplicated(), "gss"].tolist()
+        raise DataError(path, f"sheet LAA1: LA code(s) listed twice: {dup}")
+    areas = pd.DataFrame(aggregates)
+    for col in areas.columns[1:]:
+        areas[col] = parse_numbers(areas[col], path, f"LAA1 {col}")
+    return table, areas
+
+
+def laa1_long(table: pd.DataFrame, release: str) -> pd.DataFrame:
+    """The wide LAA1 table as one row per LA and year: ``gss, year, number, rate_per_10k, release``."""
+    number = table.melt(id_vars="gss", value_vars=[c for c in table if c.startswith("number_")],
+                        var_name="year", value_name="number_rounded")
+    rate = table.melt(id_vars="gss", value_vars=[c for c in table if c.startswith("rate_")],
+                      var_name="year", value_name="rate_per_10k")
+    number["year"] = number["year"].str.removeprefix("number_").astype(int)
+    rate["year"] = rate["year"].str.removeprefix("rate_").astype(int)
+    long = number.merge(rate, on=["gss", "year"])
+    long["release"] = release
+    return long.sort_values(["gss", "year"], ignore_index=True)
+
+
+def published_rates(releases: dict[str, pd.DataFrame], las: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The published rate per LA-year from the latest release that covers the year.
+
+    ``releases`` maps release name to its ``laa1_long`` frame; names sort
+    oldest-first by their year suffix. Returns the panel (``gss, year,
+    rate_per_10k, number_rounded, release``) and the revisions: every LA-year
+    that two releases both publish, with both rates.
+    """
+    from ..las import canonical_gss
+
+    order = sorted(releases, key=lambda r: int(r.rsplit("_", 1)[-1]))
+    stacked = []
+    for rank, name in enumerate(order):
+        frame = releases[name].copy()
+        frame["gss"] = canonical_gss(frame["gss"], name, las)
+        frame["rank"] = rank
+        stacked.append(frame)
+    every = pd.concat(stacked, ignore_index=True)
+    latest = (every.sort_values(["gss", "year", "rank"])
+                   .groupby(["gss", "year"], as_index=False).last())
+    panel = latest.drop(columns="rank").sort_values(["gss", "year"], ignore_index=True)
+
+    both = every.groupby(["gss", "year"]).filter(lambda g: len(g) > 1)
+    revisions = both.pivot_table(index=["gss", "year"], columns="release", values="rate_per_10k",
+                                 aggfunc="first").reset_index()
+    revisions.columns.name = None
+    return panel, revisions
+
+
+def read_underlying_counts(directory: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """Unrounded CLA at 31 March per LA, 2010-2017, from each release's underlying CSV.
+
+    Returns ``gss, year, cla_unrounded`` (NaN where suppressed). The 2010 file
+    carries LA numbers only; later files carry both codes (the 2017 file adds a
+    leading ``LA_order`` column).
+    """
+    from ..las import canonical_gss, gss_from_number
+
+    directory = Path(directory)
+    frames = []
+    for year in range(2010, 2018):
+        if year == 2010:
+            path = directory / "2010_SFR27_2010_March.csv"
+        else:
+            found = sorted(p for p in directory.glob(f"{year}_*CLA{year if year > 2011 else ''}*.csv"))
+            found = [p for p in found if "ADM" not in p.name.upper()]
+            if len(found) != 1:
+                raise DataError(directory, f"expected one CLA underlying file for {year}, found {[p.name for p in found]}")
+            path = found[0]
+        raw = read_csv(path)
+        raw.columns = [c.strip() for c in raw.columns]
+        column = "MarTotal_2010" if year == 2010 else f"CLA_Mar{year}"
+        require_columns(raw, [column], path)
+        geo = _geography_columns(raw, path)
+        frame = raw.loc[geo["is_la"]].copy()
+        if "gss" in geo:
+            codes = frame[geo["gss"]].str.strip()
+            frame["gss"] = canonical_gss(codes, path, las)
+        else:
+            frame["gss"] = gss_from_number(frame[geo["number"]], path, las)
+        frame["year"] = year
+        frame["cla_unrounded"] = parse_numbers(frame[column], path, column)
+        frames.append(frame[["gss", "year", "cla_unrounded"]])
+    counts = pd.concat(frames, ignore_index=True)
+    return counts.sort_values(["gss", "year"], ignore_index=True)
+
+
+def _geography_columns(raw: pd.DataFrame, path: Path) -> dict:
+    """Which columns hold the geographic level and codes, in each release's spelling."""
+    cols = {c.lower(): c for c in raw.columns}
+    level = next((cols[c] for c in ("geog_l", "geographic_level", "geog_level") if c in cols), None)
+    number = next((cols[c] for c in ("la_code", "new_la_code_numeric", "old_la_code", "la", "geog_c") if c in cols), None)
+    gss = next((cols[c] for c in ("new_geog_code", "new_la_code", "geog_c_new", "la_code_new") if c in cols), None)
+    out = {}
+    if level is not None:
+        out["is_la"] = raw[level].str.strip().str.upper().isin(["LA", "LOCAL AUTHORITY"])
+    elif number is not None:
+        out["is_la"] = raw[number].str.strip().str.fullmatch(r"\d{3}")
+    else:
+        raise DataError(path, f"cannot find the geography columns among {list(raw.columns)}")
+    if gss is not None:
+        out["gss"] = gss
+    if number is not None:
+        out["number"] = number
+    if "gss" not in out and "number" not in out:
+        raise DataError(path, f"cannot find an LA code column among {list(raw.columns)}")
+    return out
+
+
+
+
+#: Councils created by the 2019-2023 reorganisations, absent from the 2017 LA table.
+#: Buckinghamshire, North Yorkshire and Somerset became unitary councils on the
+#: same boundaries, so their series continue under the 2017 county codes; the
+#: others cover different areas and are left out.
+LATER_GEOGRAPHY = {
+    "E06000058": None,  # Bournemouth, Christchurch and Poole (2019)
+    "E06000059": None,  # Dorset unitary (2019; the old county less Christchurch)
+    "E06000060": "E10000002",  # Buckinghamshire unitary (2020), same area as the county
+    "E06000061": None,  # North Northamptonshire (2021)
+    "E06000062": None,  # West Northamptonshire (2021)
+    "E06000063": None,  # Cumberland (2023)
+    "E06000064": None,  # Westmorland and Furness (2023)
+    "E06000065": "E10000023",  # North Yorkshire unitary (2023), same area as the county
+    "E06000066": "E10000027",  # Somerset unitary (2023), same area as the county
+}
+
+LATER_EDITIONS = {
+    "2018_2022": "cla/ees/cla_number_and_rate_per_10k_children_2018_2022.csv",
+    "2020_2024": "cla/ees/cla_number_and_rate_per_10k_children_2020_2024.csv",
+    "2021_2025": "cla/ees/cla_number_and_rate_per_10k_children_2021_2025.csv",
+}
+
+
+def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.DataFrame:
+    """LA rates per 10,000 at 31 March from one explore-education-statistics edition.
+
+    Returns ``gss, year, cla_number, rate_per_10k, population_0_17, edition`` for
+    LAs of the 2017 table; councils that exist only after the reorganisations are
+    dropped (``LATER_GEOGRAPHY``), and old councils after their abolition have no rows.
+    """
+    raw = read_csv(path, encoding="utf-8-sig")
+    # The 2018-2022 edition names the two columns differently.
+    if "population_type" not in raw.columns and "population_count" in raw.columns:
+        raw = raw.rename(columns={"population_count": "population_type", "number": "children_count"})
+    needed = ["time_period", "geographic_level", "new_la_code", "population_type",
+              "population_estimate", "children_count", "rate_per_10000"]
+    require_columns(raw, needed, path)
+    rows = raw[(raw["geographic_level"] == "Local authority")
+               & raw["population_type"].str.contains("31 March", regex=False)].copy()
+    rows["new_la_code"] = rows["new_la_code"].str.strip().replace(
+        {k: v for k, v in LATER_GEOGRAPHY.items() if v})
+    rows = rows[~rows["new_la_code"].isin([k for k, v in LATER_GEOGRAPHY.items() if v is None])]
+    from ..las import canonical_gss
+
+    out = pd.DataFrame({
+        "gss": canonical_gss(rows["new_la_code"], path, las).to_numpy(),
+        "year": rows["time_period"].astype(int).to_numpy(),
+        "cla_number": parse_numbers(rows["children_count"], path, "children_count").to_numpy(),
+        "rate_per_10k": parse_numbers(rows["rate_per_10000"], path, "rate_per_10000").to_numpy(),
+        "population_0_17": parse_numbers(rows["population_estimate"], path, "population_estimate").to_numpy(),
+    })
+    out["edition"] = edition
+    return out.sort_values(["gss", "year"], ignore_index=True)
+
+
+def later_rates(las: pd.DataFrame) -> pd.DataFrame:
+    """Rates 2018-2025, each year from the latest edition that covers it."""
+    frames = [read_later_rates(paths.raw(p), e, las) for e, p in LATER_EDITIONS.items()]
+    every = pd.concat(frames, ignore_index=True)
+    latest = every.sort_values(["gss", "year", "edition"]).groupby(["gss", "year"], as_index=False).last()
+    return latest[latest["year"] >= 2018].reset_index(drop=True)
+
+
+def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """ONS mid-year estimates of children aged 0-17 per 2017 LA (``gss, mid_year, population_0_17``).
+
+    Bournemouth, Poole and Dorset are suppressed for 2012-2018 in this file (NaN);
+    the post-2019 councils are dropped.
+    """
+    raw = read_csv(path, encoding="utf-8-sig")
+    require_columns(raw, ["time_period", "geographic_level", "new_la_code", "population_estimate"], path)
+    rows = raw[raw["geographic_level"] == "Local authority"].copy()
+    rows["new_la_code"] = rows["new_la_code"].str.strip().replace(
+        {k: v for k, v in LATER_GEOGRAPHY.items() if v})
+    rows = rows[~rows["new_la_code"].isin([k for k, v in LATER_GEOGRAPHY.items() if v is None])]
+    from ..las import canonical_gss
+
+    out = pd.DataFrame({
+        "gss": canonical_gss(rows["new_la_code"], path, las).to_numpy(),
+        "mid_year": rows["time_period"].astype(int).to_numpy(),
+        "population_0_17": parse_numbers(rows["population_estimate"], path, "population_estimate").to_numpy(),
+    })
+    england = raw[raw["geographic_level"] == "National"]
+    nat = pd.DataFrame({
+        "gss": "E92000001",
+        "mid_year": england["time_period"].astype(int).to_numpy(),
+        "population_0_17": parse_numbers(england["population_estimate"], path, "population_estimate").to_numpy(),
+    })
+    return pd.concat([out, nat], ignore_index=True).sort_values(["gss", "mid_year"], ignore_index=True)
+
+
+def read_england_numbers(path: str | Path) -> pd.DataFrame:
+    """England's CLA at 31 March 1994 onward (``year, cla_number``), DfE's revised series."""
+    raw = read_csv(path, encoding="utf-8-sig")
+    require_columns(raw, ["time_period", "population_count", "number"], path)
+    rows = raw[raw["population_count"] == "Children looked after at 31 March"]
+    if rows.empty:
+        raise DataError(path, "no 'Children looked after at 31 March' rows")
+    out = pd.DataFrame({"year": rows["time_period"].astype(int).to_numpy(),
+                        "cla_number": parse_numbers(rows["number"], path, "number").to_numpy()})
+    return out.sort_values("year", ignore_index=True)
+
+
+def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every CLA table of the ingest, validated: the LA table first, as others join on it."""
+    from ..las import build_la_table
+    from ..schema import Column, check_table
+
+    parsed = {name: read_laa1(paths.raw(file), first, last)
+              for name, (file, first, last) in LAA1_RELEASES.items()}
+    laa1 = {name: rows for name, (rows, _) in parsed.items()}
+    las = build_la_table(laa1["SFR50_2017"]) if las is None else las
+    scilly = {"E06000053": "Isles of Scilly: excluded from every analysis"}
+    tables = {"las": check_table(las, "las", ["gss"], {
+        "gss": Column("str", nullable=False), "la_number": Column("int", 201, 999, nullable=False),
+        "la_name": Column("str", nullable=False), "excluded": Column("bool")}, las=las)}
+    if las["la_number"].duplicated().any():
+        raise DataError("las", "duplicated DfE LA numbers")
+
+    releases = {name: laa1_long(table, name) for name, table in laa1.items()}
+    panel, revisions = published_rates(releases, las)
+    tables["cla_rates"] = check_table(panel, "cla_rates", ["gss", "year"], {
+        "year": Column("int", 2012, 2017), "rate_per_10k": Column("float", 0, 1000),
+        "number_rounded": Column("float", 0, 20000)}, las=las)
+    tables["cla_rate_revisions"] = revisions
+
+    areas = []
+    for name, (_, aggregates) in parsed.items():
+        frame = aggregates.melt(id_vars="area", var_name="year", value_name="rate_per_10k")
+        frame["year"] = frame["year"].str.removeprefix("rate_").astype(int)
+        frame["release"] = name
+        areas.append(frame)
+    areas = pd.concat(areas, ignore_index=True)
+    areas = (areas.sort_values(["area", "year", "release"], key=lambda s: s.map(_release_year) if s.name == "release" else s)
+                  .groupby(["area", "year"], as_index=False).last())
+    tables["cla_area_rates"] = areas.sort_values(["area", "year"], ignore_index=True)
+
+    counts = read_underlying_counts(paths.raw("cla", "underlying"), las)
+    tables["cla_counts"] = check_table(counts, "cla_counts", ["gss", "year"], {
+        "year": Column("int", 2010, 2017), "cla_unrounded": Column("float", 0, 20000)}, las=las)
+    tables["england_cla"] = read_england_numbers(paths.raw("cla", "ees", "cla_time_series_1994_2024.csv"))
+    tables["population"] = check_table(
+        read_population(paths.raw("population", "ons_mid-year_population_estimates_2012_to_2024.csv"), las),
+        "population", ["gss", "mid_year"], {"mid_year": Column("int", 2012, 2030),
+                                            "population_0_17": Column("float", 0, 2e7)})
+    tables["cla_rates_later"] = check_table(later_rates(las), "cla_rates_later", ["gss", "year"], {
+        "year": Column("int", 2018, 2030), "rate_per_10k": Column("float", 0, 1000)})
+    return tables
+
+
+def _release_year(name: str) -> int:
+    return int(str(name).rsplit("_", 1)[-1])

@@ -1,0 +1,106 @@
+"""The study's two tests, each returning one record of ``figures/associations.csv``.
+
+- Spearman's rank correlation, two-sided, pairs with a missing value dropped.
+- Mann-Whitney U, two-sided, asymptotic normal approximation with the tie
+  correction and no continuity correction, U reported as min(U1, U2): what SPSS
+  reports (ANALYSIS.md, "Statistics").
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+ALPHA = 0.05
+
+#: Columns of figures/associations.csv (RESULTS.md, "Associations").
+RECORD_COLUMNS = ["id", "section", "outcome", "predictor", "period", "test", "n",
+                  "statistic", "p_value", "significant"]
+
+
+@dataclass
+class TestResult:
+    """One test: the association record plus details a notebook may show."""
+
+    id: str
+    section: str
+    outcome: str
+    predictor: str
+    period: str
+    test: str
+    n: int
+    statistic: float
+    p_value: float
+    details: dict = field(default_factory=dict)
+
+    @property
+    def significant(self) -> bool:
+        return bool(self.p_value < ALPHA)
+
+    def record(self) -> dict:
+        row = {k: v for k, v in asdict(self).items() if k != "details"}
+        row["significant"] = self.significant
+        return {c: row[c] for c in RECORD_COLUMNS}
+
+    def __str__(self) -> str:
+        name = "r_s" if self.test == "spearman" else "U"
+        return (f"{self.id}: {name} = {self.statistic:.3f}, p = {self.p_value:.4f}, "
+                f"N = {self.n}{' (significant)' if self.significant else ''}")
+
+
+def _aligned(x: pd.Series, y: pd.Series) -> pd.DataFrame:
+    frame = pd.concat({"x": x, "y": y}, axis=1, join="outer")
+    return frame.dropna()
+
+
+def spearman(x: pd.Series, y: pd.Series, *, id: str, section: str, outcome: str,
+             predictor: str, period: str) -> TestResult:
+    """Spearman's r_s between two series aligned on their index (e.g. gss)."""
+    pairs = _aligned(x, y)
+    n = len(pairs)
+    if n < 3:
+        raise ValueError(f"{id}: only {n} complete pairs")
+    result = sps.spearmanr(pairs["x"], pairs["y"])
+    rho, p = float(result.statistic), float(result.pvalue)
+    # Fisher z interval (SE = 1.06 / sqrt(n - 3), Fieller et al. 1957) for plots.
+    z, half = np.arctanh(rho), 1.959963984540054 * np.sqrt(1.06 / (n - 3)) if n > 3 else np.nan
+    details = {"ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
+    return TestResult(id, section, outcome, predictor, period, "spearman", n, rho, p, details)
+
+
+def mann_whitney(values: pd.Series, in_group: pd.Series, *, id: str, section: str,
+                 outcome: str, predictor: str, period: str) -> TestResult:
+    """Mann-Whitney U of ``values`` between ``in_group`` True and False.
+
+    Computed directly from mid-ranks so the convention is visible: U1 from the
+    rank sum of the True group, U = min(U1, U2), z with the tie-corrected
+    variance and no continuity correction.
+    """
+    frame = _aligned(values, in_group.astype("boolean").astype(float))
+    group = frame["y"].astype(bool).to_numpy()
+    data = frame["x"].to_numpy(dtype=float)
+    n1, n2 = int(group.sum()), int((~group).sum())
+    if n1 == 0 or n2 == 0:
+        raise ValueError(f"{id}: one group is empty (n1={n1}, n2={n2})")
+    ranks = sps.rankdata(data)
+    u1 = ranks[group].sum() - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    n = n1 + n2
+    _, tie_counts = np.unique(data, return_counts=True)
+    tie_term = ((tie_counts ** 3 - tie_counts).sum()) / (n * (n - 1))
+    variance = n1 * n2 / 12 * ((n + 1) - tie_term)
+    u = min(u1, u2)
+    z = (u - n1 * n2 / 2) / np.sqrt(variance) if variance > 0 else np.nan
+    p = float(2 * sps.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+    details = {
+        "n_group": n1, "n_other": n2, "u_group": float(u1), "u_other": float(u2), "z": float(z),
+        "median_group": float(np.median(data[group])), "median_other": float(np.median(data[~group])),
+    }
+    return TestResult(id, section, outcome, predictor, period, "mann_whitney", n, float(u), p, details)
+
+
+def records(results: list[TestResult]) -> pd.DataFrame:
+    """Test results as a frame with the associations columns, in the given order."""
+    return pd.DataFrame([r.record() for r in results], columns=RECORD_COLUMNS)
