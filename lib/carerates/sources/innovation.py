@@ -126,6 +126,34 @@ def all_las(table: pd.DataFrame, las: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("gss", ignore_index=True)
 
 
+def compare_thresholds(table: pd.DataFrame, outcomes: dict[str, pd.Series], period: str,
+                       thresholds: tuple[str, ...] = CONFIDENCE_LEVELS) -> pd.DataFrame:
+    """Mann-Whitney U of each outcome, funded vs not, at each threshold: the sensitivity table.
+
+    ``outcomes`` maps an outcome name ("average rate", "average change") to its
+    values indexed by gss (LAs with a missing value are dropped from that test).
+    One row per threshold and outcome: group sizes, medians, U = min(U1, U2), z,
+    p (tie-corrected, no continuity correction; ``carerates.stats.mann_whitney``).
+    """
+    from ..stats import mann_whitney
+
+    rows = []
+    for threshold in thresholds:
+        for outcome, values in outcomes.items():
+            flags = funded(table, pd.Series(values.index), threshold)
+            result = mann_whitney(values, flags, id=f"innovation_{threshold}", section="05 innovation",
+                                  outcome=outcome, predictor=f"Innovation Programme ({THRESHOLD_LABELS[threshold]})",
+                                  period=period)
+            d = result.details
+            rows.append({
+                "threshold": threshold, "counted_as_funded": THRESHOLD_LABELS[threshold], "outcome": outcome,
+                "period": period, "n": result.n, "n_funded": d["n_group"], "n_not_funded": d["n_other"],
+                "median_funded": d["median_group"], "median_not_funded": d["median_other"],
+                "u": result.statistic, "z": d["z"], "p_value": result.p_value, "significant": result.significant,
+            })
+    return pd.DataFrame(rows)
+
+
 def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The processed table for 01 ingest: ``{"innovation_round1": one row per 2017 LA}``.
 
