@@ -1,0 +1,326 @@
+"""carerates.fetch on a small fake mirror and a loopback HTTP server built in tmp_path."""
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from carerates import fetch
+from carerates.errors import DataError
+
+FILES = {
+    "cla/LA_tables.xlsx": b"PK\x03\x04 fake workbook bytes " * 50,
+    "cla/underlying/2017_CLA.csv": b"LA,CLA_Mar2017\n805,165\n806,x\n",
+    "workforce/with space (1).csv": b"la,fte\n805,12.5\n",
+    "lookups/compiled.csv": b"district,county\nE07000001,E10000001\n",
+}
+COMPILED = "lookups/compiled.csv"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_mirror(root: Path, files: dict[str, bytes] = FILES) -> Path:
+    mirror = root / "mirror"
+    for rel, data in files.items():
+        (mirror / rel).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / rel).write_bytes(data)
+    sums = "".join(f"{sha(data)}  {rel}\n" for rel, data in sorted(files.items()))
+    (mirror / "SHA256SUMS").write_text(sums)
+    (mirror / "README.md").write_text("# fake mirror\n")
+    (mirror / "ORIGINS.csv").write_text("file,repository,commit,path\n")
+    return mirror
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".fetch-tmp")]
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    return make_mirror(tmp_path)
+
+
+@pytest.fixture
+def dest(tmp_path):
+    return tmp_path / "raw"
+
+
+# ----------------------------------------------------------------------------- copy mode
+
+def test_copy_puts_every_file_and_the_docs_in_place(mirror, dest, capsys):
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest), "--sources", str(mirror / "none.csv")]) == 0
+    for rel, data in FILES.items():
+        assert (dest / rel).read_bytes() == data
+        assert (dest / rel).stat().st_mode & 0o222 == 0  # read-only, like the mirror
+    for name in fetch.MIRROR_DOCS:
+        assert (dest / name).read_bytes() == (mirror / name).read_bytes()
+    assert leftovers(dest) == []
+    assert f"{len(FILES) + 3} written, 0 already up to date" in capsys.readouterr().out
+
+
+def test_second_run_is_a_no_op_without_hashing(mirror, dest, monkeypatch):
+    first = fetch.copy_from_mirror(mirror, dest, sources=None)
+    assert sorted(first.written) == sorted([*FILES, *fetch.MIRROR_DOCS])
+    mtimes = {rel: (dest / rel).stat().st_mtime_ns for rel in FILES}
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} was hashed although unchanged")
+
+    monkeypatch.setattr(fetch, "sha256_of", no_hashing)
+    second = fetch.copy_from_mirror(mirror, dest, sources=None)
+    assert second.written == [] and second.replaced == [] and second.problems == []
+    assert sorted(second.unchanged) == sorted(FILES)
+    assert {rel: (dest / rel).stat().st_mtime_ns for rel in FILES} == mtimes
+
+
+def test_existing_good_files_without_state_are_hashed_not_copied(mirror, dest):
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    (dest / fetch.STATE_NAME).unlink()
+    report = fetch.copy_from_mirror(mirror, dest, sources=None)
+    assert report.written == [] and report.replaced == [] and len(report.unchanged) == len(FILES)
+    assert (dest / fetch.STATE_NAME).is_file()
+
+
+def test_file_missing_in_the_mirror_stops_with_its_name(mirror, dest, capsys):
+    (mirror / "cla/underlying/2017_CLA.csv").unlink()
+    code = fetch.main(["--mirror", str(mirror), "--dest", str(dest)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "2017_CLA.csv" in err and "missing in the mirror" in err
+    assert not (dest / "cla/underlying/2017_CLA.csv").exists()
+    assert (dest / "cla/LA_tables.xlsx").read_bytes() == FILES["cla/LA_tables.xlsx"]  # the others were copied
+    assert leftovers(dest) == []
+    with pytest.raises(DataError, match="2017_CLA.csv: missing in the mirror"):
+        fetch.copy_from_mirror(mirror, dest, sources=None).raise_problems()
+
+
+def test_truncated_file_in_the_mirror_reports_checksum_expected_and_got(mirror, dest):
+    rel = "cla/LA_tables.xlsx"
+    (mirror / rel).write_bytes(FILES[rel][:100])
+    report = fetch.copy_from_mirror(mirror, dest, sources=None)
+    [problem] = report.problems
+    message = str(problem)
+    assert rel in message and "checksum differs" in message
+    assert f"expected sha256 {sha(FILES[rel])}" in message and f"got {sha(FILES[rel][:100])}" in message
+    assert not (dest / rel).exists()
+    assert leftovers(dest) == []
+
+
+def test_truncated_file_reports_size_when_sources_csv_knows_it(mirror, dest, tmp_path):
+    rel = "cla/LA_tables.xlsx"
+    sources = tmp_path / "sources.csv"
+    write_sources(sources, urls={})
+    (mirror / rel).write_bytes(FILES[rel][:100])
+    [problem] = fetch.copy_from_mirror(mirror, dest, sources=sources).problems
+    assert f"size differs from SHA256SUMS: expected {len(FILES[rel])} bytes, got 100" in str(problem)
+    assert rel in str(problem)
+
+
+def test_altered_file_in_the_mirror_is_refused_and_previous_copy_kept(mirror, dest):
+    rel = "workforce/with space (1).csv"
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    altered = FILES[rel].replace(b"12.5", b"99.9")
+    (mirror / rel).write_bytes(altered)
+    # the copy in data/raw is still right, so it is kept and nothing is reported
+    assert fetch.copy_from_mirror(mirror, dest, sources=None).problems == []
+    # once data/raw's copy is gone, the altered mirror file is refused
+    (dest / rel).unlink()
+    [problem] = fetch.copy_from_mirror(mirror, dest, sources=None).problems
+    assert rel in str(problem) and "checksum differs" in str(problem)
+    assert f"got {sha(altered)}" in str(problem)
+    assert not (dest / rel).exists() and leftovers(dest) == []
+
+
+def test_altered_destination_is_detected_by_make_data_and_replaced(mirror, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    target = dest / rel
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
+    assert f"replaced {rel}" in capsys.readouterr().out
+    assert target.read_bytes() == FILES[rel]
+
+
+def test_verify_detects_an_altered_destination_even_with_its_old_mtime(mirror, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    target = dest / rel
+    before = target.stat()
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))  # same size
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # and same mtime: the state is fooled
+    assert fetch.main(["--verify", "--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert rel in err and "checksum differs" in err and f"expected sha256 {sha(FILES[rel])}" in err
+    assert target.read_bytes() != FILES[rel]  # --verify copies nothing
+    # after --verify the state no longer vouches for the file: make data repairs it
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
+    assert target.read_bytes() == FILES[rel]
+    assert fetch.main(["--verify", "--mirror", str(mirror), "--dest", str(dest)]) == 0
+
+
+def test_verify_reports_missing_files_and_docs(mirror, dest, capsys):
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    (dest / "cla/LA_tables.xlsx").unlink()
+    (dest / "README.md").unlink()
+    assert fetch.main(["--verify", "--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert "2 raw files failed" in err
+    assert "LA_tables.xlsx: missing" in err and "README.md: missing" in err
+
+
+def test_failure_while_renaming_leaves_no_temporary_file(mirror, dest, monkeypatch):
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fetch.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        fetch.copy_from_mirror(mirror, dest, sources=None)
+    assert leftovers(dest) == []
+    assert not (dest / "cla/LA_tables.xlsx").exists()
+
+
+def test_missing_mirror_and_bad_checksum_list(tmp_path, dest):
+    with pytest.raises(DataError, match="data mirror not found"):
+        fetch.copy_from_mirror(tmp_path / "nowhere", dest)
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text("not a checksum line\n")
+    with pytest.raises(DataError, match="line 1 is not"):
+        fetch.read_sha256sums(sums)
+    sums.write_text(f"{'0' * 64}  ../outside.csv\n")
+    with pytest.raises(DataError, match="unsafe"):
+        fetch.read_sha256sums(sums)
+    sums.write_text(f"{'0' * 64}  a.csv\n{'1' * 64}  a.csv\n")
+    with pytest.raises(DataError, match="listed twice"):
+        fetch.read_sha256sums(sums)
+
+
+def test_mirror_can_come_from_the_environment(mirror, dest, monkeypatch):
+    monkeypatch.setenv("CARERATES_DATA_MIRROR", str(mirror))
+    assert fetch.default_mirror() == mirror.resolve()
+    assert fetch.main(["--dest", str(dest)]) == 0
+    assert (dest / "cla/LA_tables.xlsx").is_file()
+
+
+# ----------------------------------------------------------------------------- download mode
+
+REPO, COMMIT = "someone/copies", "0123456789abcdef0123456789abcdef01234567"
+
+
+def url_for(rel: str) -> str:
+    from urllib.parse import quote
+    return f"{fetch.DEFAULT_DOWNLOAD_BASE}/{REPO}/{COMMIT}/{quote('published/' + rel)}"
+
+
+def write_sources(path: Path, urls: dict[str, str] | None = None) -> None:
+    urls = {rel: url_for(rel) for rel in FILES if rel != COMPILED} if urls is None else urls
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fetch.SOURCE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for rel, data in sorted(FILES.items()):
+            writer.writerow({"file": rel, "publisher": "DfE", "release": "test", "holds": "test",
+                             "licence": "OGL", "repository": REPO if rel in urls else "",
+                             "commit": COMMIT if rel in urls else "",
+                             "path": "published/" + rel if rel in urls else "",
+                             "url": urls.get(rel, ""), "sha256": sha(data), "bytes": len(data)})
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """A loopback server publishing FILES at /<repo>/<commit>/published/<file>."""
+    root = tmp_path / "www"
+    for rel, data in FILES.items():
+        if rel == COMPILED:
+            continue
+        target = root / REPO / COMMIT / "published" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    handler = functools.partial(QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CARERATES_DOWNLOAD_BASE", f"http://127.0.0.1:{httpd.server_address[1]}")
+    try:
+        yield root
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def test_download_fetches_verifies_and_names_what_has_no_url(server, dest, tmp_path, capsys):
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)
+    code = fetch.main(["--download", "--dest", str(dest), "--sources", str(sources)])
+    err = capsys.readouterr().err
+    assert code == 1  # the compiled file has no public address
+    assert COMPILED in err and "no public download address" in err and "mirror" in err
+    for rel, data in FILES.items():
+        if rel != COMPILED:
+            assert (dest / rel).read_bytes() == data
+    assert not (dest / COMPILED).exists() and leftovers(dest) == []
+    # second run: nothing downloaded again
+    report = fetch.download(dest, sources)
+    assert report.written == [] and len(report.unchanged) == len(FILES) - 1
+
+
+def test_download_with_wrong_bytes_is_refused(server, dest, tmp_path):
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)
+    rel = "cla/underlying/2017_CLA.csv"
+    served = server / REPO / COMMIT / "published" / rel
+    served.write_bytes(FILES[rel].replace(b"165", b"999"))  # same size, other bytes
+    (server / REPO / COMMIT / "published" / "cla/LA_tables.xlsx").write_bytes(b"short")
+    report = fetch.download(dest, sources)
+    messages = {Path(str(p.path)).name: str(p) for p in report.problems}
+    assert "checksum differs from sources.csv" in messages["2017_CLA.csv"]
+    assert "downloaded from http://127.0.0.1:" in messages["2017_CLA.csv"]
+    assert f"expected {len(FILES['cla/LA_tables.xlsx'])} bytes, got 5" in messages["LA_tables.xlsx"]
+    assert not (dest / rel).exists() and not (dest / "cla/LA_tables.xlsx").exists()
+    assert leftovers(dest) == []
+    assert (dest / "workforce/with space (1).csv").read_bytes() == FILES["workforce/with space (1).csv"]
+
+
+def test_download_http_error_names_file_and_url(server, dest, tmp_path):
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)
+    (server / REPO / COMMIT / "published" / "cla/LA_tables.xlsx").unlink()
+    problems = [str(p) for p in fetch.download(dest, sources).problems]
+    [message] = [m for m in problems if "LA_tables.xlsx" in m]
+    assert "HTTP 404" in message and "/published/cla/LA_tables.xlsx" in message
+    assert leftovers(dest) == []
+
+
+def test_download_url_uses_base_override_only_for_the_default_host(monkeypatch):
+    entry = fetch.Entry("a.csv", "0" * 64, 1, url_for("a b.csv"))
+    monkeypatch.delenv("CARERATES_DOWNLOAD_BASE", raising=False)
+    assert fetch._download_url(entry, None) == url_for("a b.csv")
+    assert fetch._download_url(entry, "http://127.0.0.1:9/") == (
+        f"http://127.0.0.1:9/{REPO}/{COMMIT}/published/a%20b.csv")
+
+
+def test_verify_without_mirror_uses_sources_csv(mirror, dest, tmp_path, capsys):
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)
+    fetch.copy_from_mirror(mirror, dest, sources=None)
+    args = ["--verify", "--mirror", str(tmp_path / "nowhere"), "--dest", str(dest), "--sources", str(sources)]
+    assert fetch.main(args) == 0
+    assert "match" in capsys.readouterr().out
+    (dest / "cla/LA_tables.xlsx").chmod(0o644)
+    (dest / "cla/LA_tables.xlsx").write_bytes(b"x")
+    assert fetch.main(args) == 1
+    assert "size differs from sources.csv" in capsys.readouterr().err
