@@ -162,6 +162,9 @@ def read_table_a1(path: str | Path, sheet: str, year: int) -> pd.DataFrame:
                 f"{component} line {line} /{wording}/ must appear exactly once per LA: "
                 f"missing for {len(missing)} LA(s) {missing[:5]}, repeated for {repeated[:5]}",
             )
+        blank = chosen[chosen[["gross", "net"]].isna().any(axis=1)]
+        if not blank.empty:
+            raise DataError(path, f"{component} line {line}: amount missing for LA(s) {sorted(blank['la_number'])[:5]}")
         chosen = chosen.set_index("la_number")
         for measure in ("gross", "net"):
             out[f"{component}_{measure}"] = out["la_number"].map(chosen[measure])

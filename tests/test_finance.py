@@ -1,0 +1,86 @@
+"""LAIT's weekly unit cost of social work per child in need."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carerates import paths
+from carerates.errors import DataError
+from carerates.sources import finance
+from carerates.sources.finance import weekly_unit_cost
+
+
+def spend_panel():
+    rows = []
+    for gss, base in [("E09000001", 365_000.0), ("E09000007", 3_650_000.0)]:
+        for year in range(2012, 2017):
+            rows.append({"gss": gss, "year": year, "spend_net": base, "spend_gross": base * 1.1})
+    return pd.DataFrame(rows)
+
+
+def cin_panel():
+    rows = []
+    for gss, counts in [("E09000001", [10, 20, 40, 50, 100]), ("E09000007", [100, np.nan, 100, 200, 400])]:
+        for year, count in zip(range(2012, 2017), counts):
+            rows.append({"gss": gss, "year": year, "cin_published": count})
+    return pd.DataFrame(rows)
+
+
+def test_formula_and_lait_proxy_for_2016():
+    table = weekly_unit_cost(spend_panel(), cin_panel()).set_index(["gss", "year"])
+    # 365,000 / 10 / 365 * 7 = 700 per child per week
+    assert table.loc[("E09000001", 2012), "unit_cost"] == pytest.approx(700.0)
+    # 2016 divides by the 2015 count (50), not the 2016 one (100)
+    assert table.loc[("E09000001", 2016), "cin_year"] == 2015
+    assert table.loc[("E09000001", 2016), "unit_cost"] == pytest.approx(365_000 / 50 / 365 * 7)
+    assert table.loc[("E09000007", 2016), "unit_cost"] == pytest.approx(3_650_000 / 200 / 365 * 7)
+
+
+def test_own_year_count_when_proxy_switched_off():
+    table = weekly_unit_cost(spend_panel(), cin_panel(), cin_year={}).set_index(["gss", "year"])
+    assert table.loc[("E09000001", 2016), "unit_cost"] == pytest.approx(365_000 / 100 / 365 * 7)
+
+
+def test_gross_measure_and_missing_count():
+    table = weekly_unit_cost(spend_panel(), cin_panel(), measure="gross").set_index(["gss", "year"])
+    assert table.loc[("E09000001", 2012), "unit_cost"] == pytest.approx(770.0)
+    assert np.isnan(table.loc[("E09000007", 2013), "unit_cost"])
+    assert len(table) == 10
+
+
+def test_bad_measure_and_zero_count():
+    with pytest.raises(ValueError, match="measure"):
+        weekly_unit_cost(spend_panel(), cin_panel(), measure="total")
+    cin = cin_panel()
+    cin.loc[0, "cin_published"] = 0
+    with pytest.raises(DataError, match="zero or less"):
+        weekly_unit_cost(spend_panel(), cin)
+
+
+def test_unknown_la_number_fails():
+    las = pd.DataFrame({"gss": ["E09000001"], "la_number": [201], "la_name": ["City of London"],
+                        "excluded": [False]})
+    frame = pd.DataFrame({"la_number": [201, 999], "year": [2013, 2013], "cin": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"s251.*unknown LA number.*999"):
+        finance._to_gss(frame, "s251", las)
+
+
+@pytest.mark.skipif(not paths.raw("finance", "s251", "s251ye2012.xlsx").exists(), reason="raw files absent")
+def test_build_tables_on_the_raw_files():
+    from carerates.las import build_la_table
+    from carerates.sources.cla import LAA1_RELEASES, read_laa1
+
+    file, first, last = LAA1_RELEASES["SFR50_2017"]
+    las = build_la_table(read_laa1(paths.raw(file), first, last)[0])
+    tables = finance.build_tables(las)
+    spend, cin, unit_cost = tables["s251_social_work"], tables["children_in_need"], tables["unit_cost"]
+    assert len(spend) == 152 * 6 and len(unit_cost) == 152 * 5
+    assert unit_cost.loc[unit_cost["year"] == 2016, "cin_year"].eq(2015).all()
+    # six LA-years of the analysis LAs lack an as-published count in 2012-2015
+    analysed = ~unit_cost["gss"].eq("E06000053")
+    assert int(unit_cost.loc[analysed, "unit_cost_net"].isna().sum()) == 6
+    # the revised series starts in 2013
+    assert cin.loc[cin["year"] == 2012, "cin_revised"].isna().all()
+    # the national weekly cost is in the range LAIT publishes (tens to a few hundred pounds)
+    assert 50 < unit_cost["unit_cost_net"].median() < 200
