@@ -45,6 +45,9 @@ NAME_ALIASES = {
     "Kingston Upon Hull, City of": "Kingston upon Hull, City of",
 }
 
+#: The report's section, for the association records.
+SECTION = "3.5 innovation"
+
 REQUIRED_COLUMNS = ("la_name", "project", "source", "confidence")
 
 
@@ -141,7 +144,7 @@ def compare_thresholds(table: pd.DataFrame, outcomes: dict[str, pd.Series], peri
     for threshold in thresholds:
         for outcome, values in outcomes.items():
             flags = funded(table, pd.Series(values.index), threshold)
-            result = mann_whitney(values, flags, id=f"innovation_{threshold}", section="05 innovation",
+            result = mann_whitney(values, flags, id=f"innovation_{threshold}", section=SECTION,
                                   outcome=outcome, predictor=f"Innovation Programme ({THRESHOLD_LABELS[threshold]})",
                                   period=period)
             d = result.details
