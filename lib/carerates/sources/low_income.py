@@ -416,3 +416,45 @@ def build_tables(las: pd.DataFrame, weighting: str = "child_benefit") -> dict[st
                  "estimate": Column("float", min=0, max=100, nullable=False),
                  "error": Column("float", nullable=False)})
     return {"low_income": panel, "low_income_county_check": check}
+
+
+# --- analysis helpers used by notebooks/03_poverty -------------------------------------------
+
+
+def period_summaries(low_income: pd.DataFrame, cla_rates: pd.DataFrame, las: pd.DataFrame,
+                     predictor_period: tuple[int, int], rate_period: tuple[int, int] | None = None,
+                     column: str = "low_income_pct") -> pd.DataFrame:
+    """Average level and change of % low-income and of the CLA rate, one row per analysis LA.
+
+    ``low_income`` must carry ``year`` (see ``with_cla_year``). The rate summaries run
+    over ``rate_period`` (default: the predictor's period). Columns ``gss, la_name,
+    region, la_type, low_income_level, low_income_change, rate_level, rate_change,
+    estimated`` (True if any low-income value used is a district-based estimate).
+    """
+    from ..summaries import average_change, average_level
+
+    start, end = predictor_period
+    rate_start, rate_end = rate_period or predictor_period
+    out = las.loc[~las["excluded"], ["gss", "la_name", "region", "la_type"]].set_index("gss")
+    out["low_income_level"] = average_level(low_income, column, start, end)
+    out["low_income_change"] = average_change(low_income, column, start, end)
+    out["rate_level"] = average_level(cla_rates, "rate_per_10k", rate_start, rate_end)
+    out["rate_change"] = average_change(cla_rates, "rate_per_10k", rate_start, rate_end)
+    used = low_income[low_income.year.between(start, end)]
+    out["estimated"] = used.groupby("gss").estimated.any().reindex(out.index, fill_value=False)
+    return out.reset_index().sort_values("gss", ignore_index=True)
+
+
+def estimate_error_summary(check: pd.DataFrame) -> pd.DataFrame:
+    """Error of the county estimate per weighting and snapshot year (points of %).
+
+    Columns ``weighting, snapshot_year, n, mean_error, mean_abs_error, max_abs_error``.
+    """
+    grouped = check.groupby(["weighting", "snapshot_year"]).error
+    out = pd.DataFrame({
+        "n": grouped.size(),
+        "mean_error": grouped.mean(),
+        "mean_abs_error": grouped.apply(lambda e: e.abs().mean()),
+        "max_abs_error": grouped.apply(lambda e: e.abs().max()),
+    }).reset_index()
+    return out.sort_values(["weighting", "snapshot_year"], ignore_index=True)
