@@ -17,7 +17,6 @@ RAW_STAMP := data/raw/.fetch-state.json
 RUN := $(PY) -m carerates.run
 # The environment every kernel gets, so outputs repeat byte for byte.
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 export TZ := UTC
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
@@ -39,7 +38,7 @@ env: $(ENV_STAMP)  ## create .venv with the pinned packages
 
 $(ENV_STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade "pip==25.3"
+	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@

@@ -129,13 +129,25 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[io.IOBase]:
         raise
 
 
+def write_bytes(content: bytes, path: str | Path) -> Path:
+    """Write ``content`` atomically, leaving an identical existing file untouched.
+
+    Untouched files keep their modification time, so ``make`` does not rebuild
+    what depends on an output that did not change.
+    """
+    target = output_path(Path(path))
+    if target.is_file() and target.stat().st_size == len(content) and target.read_bytes() == content:
+        return target
+    with atomic_write(path) as handle:
+        handle.write(content)
+    return target
+
+
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
-    """A derived table as Parquet (deterministic bytes: no pandas index metadata churn)."""
+    """A derived table as Parquet (index dropped, so equal frames give equal bytes)."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False, engine="pyarrow", compression="zstd")
-    with atomic_write(path) as handle:
-        handle.write(buffer.getvalue())
-    return output_path(Path(path))
+    return write_bytes(buffer.getvalue(), path)
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
@@ -149,6 +161,4 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> Path:
     """A result table as CSV with Unix line endings and full precision."""
     text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
-    return output_path(Path(path))
+    return write_bytes(text.encode("utf-8"), path)

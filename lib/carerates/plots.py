@@ -4,17 +4,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from . import paths  # noqa: E402
-from .io import atomic_write  # noqa: E402
-from .las import REGIONS  # noqa: E402
+from . import paths
+from .io import write_bytes
+from .las import REGIONS
 
 PALETTE = dict(zip(REGIONS, sns.color_palette("tab10", len(REGIONS))))
 DPI = 110
@@ -78,7 +74,4 @@ def save_figure(fig, name: str) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                 metadata={"Software": None})
-    target = paths.figure(name)
-    with atomic_write(target) as handle:
-        handle.write(buffer.getvalue())
-    return target
+    return write_bytes(buffer.getvalue(), paths.figure(name))

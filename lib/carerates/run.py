@@ -38,7 +38,7 @@ def strip_volatile(notebook: dict) -> dict:
 
 def deterministic_env() -> dict:
     """Environment settings that make kernels' outputs repeatable."""
-    return {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "TZ": "UTC", "OMP_NUM_THREADS": "1",
+    return {"PYTHONHASHSEED": "0", "TZ": "UTC", "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -51,6 +51,8 @@ def _move_staged(stage: Path) -> list[Path]:
         else:
             target = paths.ROOT / relative
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_file() and target.read_bytes() == staged.read_bytes():
+            continue  # unchanged: keep its modification time for make
         shutil.move(str(staged), str(target))
         moved.append(target)
     return moved

@@ -277,6 +277,27 @@ def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, nat], ignore_index=True).sort_values(["gss", "mid_year"], ignore_index=True)
 
 
+def read_population_2009(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """Mid-2009 children aged 0-17 per LA and England, as the 2010 CLA underlying file carries them."""
+    from ..las import gss_from_number
+
+    raw = read_csv(path)
+    raw.columns = [c.strip() for c in raw.columns]
+    column = "Mid2009Pop0-17"
+    require_columns(raw, ["geog_l", "geog_c", column], path)
+    level = raw["geog_l"].str.strip().str.upper()
+    rows = raw[level == "LA"]
+    out = pd.DataFrame({"gss": gss_from_number(rows["geog_c"], path, las).to_numpy(),
+                        "population_0_17": parse_numbers(rows[column], path, column).to_numpy()})
+    national = raw[level == "NATIONAL"]
+    if len(national) != 1:
+        raise DataError(path, f"expected one National row, found {len(national)}")
+    out = pd.concat([out, pd.DataFrame({"gss": ["E92000001"], "population_0_17":
+                     parse_numbers(national[column], path, column).to_numpy()})], ignore_index=True)
+    out["mid_year"] = 2009
+    return out[["gss", "mid_year", "population_0_17"]]
+
+
 def read_england_numbers(path: str | Path) -> pd.DataFrame:
     """England's CLA at 31 March 1994 onward (``year, cla_number``), DfE's revised series."""
     raw = read_csv(path, encoding="utf-8-sig")
@@ -327,9 +348,12 @@ def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     tables["cla_counts"] = check_table(counts, "cla_counts", ["gss", "year"], {
         "year": Column("int", 2010, 2017), "cla_unrounded": Column("float", 0, 20000)}, las=las)
     tables["england_cla"] = read_england_numbers(paths.raw("cla", "ees", "cla_time_series_1994_2024.csv"))
-    tables["population"] = check_table(
+    population = pd.concat([
+        read_population_2009(paths.raw("cla", "underlying", "2010_SFR27_2010_March.csv"), las),
         read_population(paths.raw("population", "ons_mid-year_population_estimates_2012_to_2024.csv"), las),
-        "population", ["gss", "mid_year"], {"mid_year": Column("int", 2012, 2030),
+    ], ignore_index=True).sort_values(["gss", "mid_year"], ignore_index=True)
+    tables["population"] = check_table(population,
+        "population", ["gss", "mid_year"], {"mid_year": Column("int", 2009, 2030),
                                             "population_0_17": Column("float", 0, 2e7)})
     tables["cla_rates_later"] = check_table(later_rates(las), "cla_rates_later", ["gss", "year"], {
         "year": Column("int", 2018, 2030), "rate_per_10k": Column("float", 0, 1000)})
