@@ -77,6 +77,45 @@ def weekly_unit_cost(spend: pd.DataFrame, cin: pd.DataFrame, measure: str = "net
     return out.sort_values(["gss", "year"], ignore_index=True)
 
 
+CIN_SERIES = ("published", "revised")
+
+
+def cin_counts(cin: pd.DataFrame, series: str = "published") -> pd.DataFrame:
+    """``gss, year, cin`` from the ``children_in_need`` table for one series.
+
+    ``revised`` uses DfE's revised series where it exists (2013 on) and the
+    as-published count before (31 March 2012, which it does not cover).
+    """
+    if series not in CIN_SERIES:
+        raise ValueError(f"series must be one of {CIN_SERIES}, not {series!r}")
+    out = cin[["gss", "year"]].copy()
+    if series == "published":
+        out["cin"] = cin["cin_published"]
+    else:
+        first_revised = int(cin.loc[cin["cin_revised"].notna(), "year"].min())
+        out["cin"] = cin["cin_revised"].where(cin["year"] >= first_revised, cin["cin_published"])
+    return out
+
+
+def period_summaries(unit_cost: pd.DataFrame, rates: pd.DataFrame, start: int, end: int,
+                     min_years: int | None = None) -> pd.DataFrame:
+    """Per LA: average unit cost and rate over ``start-end``, and their average changes.
+
+    Uses :func:`carerates.summaries.average_level` / ``average_change`` (levels at
+    31 March start+1 ... end; changes into start+1 ... end). ``min_years`` lets an
+    LA miss up to (years - min_years) values of the unit cost (default: none).
+    """
+    from ..summaries import average_change, average_level
+
+    n_changes = None if min_years is None else min_years
+    return pd.DataFrame({
+        "average_unit_cost": average_level(unit_cost, "unit_cost", start, end, min_years=min_years),
+        "average_change_unit_cost": average_change(unit_cost, "unit_cost", start, end, min_changes=n_changes),
+        "average_rate": average_level(rates, "rate_per_10k", start, end),
+        "average_change_rate": average_change(rates, "rate_per_10k", start, end),
+    })
+
+
 def _to_gss(frame: pd.DataFrame, path, las: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame.insert(0, "gss", gss_from_number(frame["la_number"], path, las).to_numpy())
@@ -150,5 +189,6 @@ def spend_share_of_income(spend: pd.DataFrame) -> pd.Series:
     return ((totals["spend_gross"] - totals["spend_net"]) / totals["spend_gross"]).rename("income_share")
 
 
-__all__ = ["build_tables", "weekly_unit_cost", "missing_summary", "spend_share_of_income",
+__all__ = ["build_tables", "weekly_unit_cost", "cin_counts", "period_summaries", "missing_summary",
+           "spend_share_of_income",
            "UNIT_COST_YEARS", "LAIT_CIN_YEAR", "CIN_PUBLISHED_MISSING"]
