@@ -1,0 +1,79 @@
+"""Key findings of chapter 03 (poverty), read from the files it writes in figures/."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from carerates import paths
+from carerates.las import REGIONS
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.is_file():
+        pytest.skip(f"{name} not built (run notebooks/03_poverty.ipynb)")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def tests_03() -> pd.DataFrame:
+    return _read("tests_03_poverty.csv").set_index("id")
+
+
+def test_fixed_ids_present_with_their_periods(tests_03):
+    for test_id, period in [("poverty_level_2012_2015", "2012-2015"),
+                            ("poverty_change_2012_2015", "2012-2015"),
+                            ("poverty_change_2007_2015", "2007-2015")]:
+        assert test_id in tests_03.index
+        assert tests_03.loc[test_id, "period"].startswith(period)
+        assert tests_03.loc[test_id, "test"] == "spearman"
+
+
+def test_every_la_in_the_main_tests(tests_03):
+    for test_id in ["poverty_level_2012_2015", "poverty_change_2012_2015", "poverty_change_2007_2015"]:
+        assert tests_03.loc[test_id, "n"] == 151
+
+
+def test_poorer_las_have_higher_rates(tests_03):
+    level = tests_03.loc["poverty_level_2012_2015"]
+    assert level.statistic > 0.5 and level.p_value < 0.001 and bool(level.significant)
+
+
+def test_short_period_changes_not_significantly_related(tests_03):
+    change = tests_03.loc["poverty_change_2012_2015"]
+    assert not bool(change.significant)
+    assert abs(change.statistic) < 0.2
+
+
+def test_long_period_change_positive_under_every_reading(tests_03):
+    long = tests_03[tests_03.index.str.startswith("poverty_change_2007_2015")]
+    assert len(long) == 4  # two care-rate readings x (with estimates, published counties only)
+    assert (long.statistic > 0).all() and long.significant.astype(bool).all()
+    assert (long.loc[long.index.str.endswith("_published_only"), "n"] == 124).all()
+
+
+def test_table_4_regions_and_falling_low_income():
+    table = _read("table_04_regional_low_income_change.csv")
+    assert list(table.columns) == ["region", "n", "min", "max", "mean", "sd"]
+    assert sorted(table.region) == sorted(REGIONS)
+    assert table.n.sum() == 151
+    assert table["mean"].is_monotonic_increasing
+    assert (table["max"] < 0).all()  # low income fell in every LA over 2012-2015
+    assert set(table.region[:2]) == {"Inner London", "Outer London"}  # fastest falls in London
+
+
+def test_county_estimate_error_small_with_child_benefit_weights():
+    errors = _read("03_county_estimate_error.csv")
+    weighted = errors[errors.weighting == "child_benefit"]
+    equal = errors[errors.weighting == "equal"]
+    assert sorted(weighted.snapshot_year) == [2011, 2012, 2013, 2014, 2015]
+    assert (weighted.n == 27).all()
+    assert weighted.mean_abs_error.max() < 0.1
+    assert weighted.max_abs_error.max() < 0.3
+    assert (weighted.mean_abs_error.to_numpy() < equal.mean_abs_error.to_numpy()).all()
+
+
+def test_national_changes_run_in_opposite_directions():
+    national = _read("03_national_average_changes.csv").set_index("measure")
+    assert national.loc["average change in % low-income", "mean"] < 0
+    assert national.loc["average change in rate per 10,000", "mean"] > 0
