@@ -51,18 +51,21 @@ def write_tests(results: list[TestResult], chapter: str) -> Path:
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ValueError(f"test id(s) used twice: {duplicated}")
-    return write_table(records(results), f"tests_{chapter}")
+    return write_table(records(results, with_direction=True), f"tests_{chapter}")
 
 
 def read_tests(chapter_glob: str = "*") -> pd.DataFrame:
-    """Every chapter's test records from ``figures/tests_<chapter>.csv``, in chapter order."""
+    """Every chapter's test records from ``figures/tests_<chapter>.csv``, in chapter order.
+
+    The columns are those of ``associations.csv`` plus ``direction``.
+    """
     files = sorted(paths.figures_dir().glob(f"tests_{chapter_glob}.csv"))
     frames = [pd.read_csv(f) for f in files]
     if not frames:
         return pd.DataFrame(columns=RECORD_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
     table["significant"] = table["significant"].astype(bool)
-    return table[RECORD_COLUMNS]
+    return table
 
 
 def rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:

@@ -39,6 +39,19 @@ class TestResult:
     def significant(self) -> bool:
         return bool(self.p_value < ALPHA)
 
+    @property
+    def direction(self) -> int:
+        """+1 if higher predictor values (or the group) go with higher outcomes, -1 if lower, 0 if neither.
+
+        For Spearman the sign of r_s; for Mann-Whitney the sign of U1 - n1*n2/2,
+        i.e. whether the group's values tend to rank above the others'.
+        """
+        if self.test == "spearman":
+            value = self.statistic
+        else:
+            value = self.details["u_group"] - self.details["n_group"] * self.details["n_other"] / 2
+        return int(np.sign(value)) if np.isfinite(value) else 0
+
     def record(self) -> dict:
         row = {k: v for k, v in asdict(self).items() if k != "details"}
         row["significant"] = self.significant
@@ -64,9 +77,8 @@ def spearman(x: pd.Series, y: pd.Series, *, id: str, section: str, outcome: str,
         raise ValueError(f"{id}: only {n} complete pairs")
     result = sps.spearmanr(pairs["x"], pairs["y"])
     rho, p = float(result.statistic), float(result.pvalue)
-    # Fisher z interval (SE = 1.06 / sqrt(n - 3), Fieller et al. 1957) for plots.
-    z, half = np.arctanh(rho), 1.959963984540054 * np.sqrt(1.06 / (n - 3)) if n > 3 else np.nan
-    details = {"ci_low": float(np.tanh(z - half)), "ci_high": float(np.tanh(z + half))}
+    low, high = spearman_ci(rho, n)
+    details = {"ci_low": low, "ci_high": high}
     return TestResult(id, section, outcome, predictor, period, "spearman", n, rho, p, details)
 
 
@@ -101,6 +113,21 @@ def mann_whitney(values: pd.Series, in_group: pd.Series, *, id: str, section: st
     return TestResult(id, section, outcome, predictor, period, "mann_whitney", n, float(u), p, details)
 
 
-def records(results: list[TestResult]) -> pd.DataFrame:
-    """Test results as a frame with the associations columns, in the given order."""
-    return pd.DataFrame([r.record() for r in results], columns=RECORD_COLUMNS)
+def records(results: list[TestResult], with_direction: bool = False) -> pd.DataFrame:
+    """Test results as a frame with the associations columns, in the given order.
+
+    ``with_direction`` adds the ``direction`` column (see ``TestResult.direction``),
+    which chapters store so that 08 conclusions can tell lower from higher.
+    """
+    columns = RECORD_COLUMNS + (["direction"] if with_direction else [])
+    rows = [{**r.record(), **({"direction": r.direction} if with_direction else {})} for r in results]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def spearman_ci(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Approximate CI of Spearman's r_s by Fisher's z with SE sqrt(1.06 / (n - 3)) (Fieller et al. 1957)."""
+    if n <= 3 or not np.isfinite(r):
+        return (np.nan, np.nan)
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    half = sps.norm.ppf(0.5 + level / 2) * np.sqrt(1.06 / (n - 3))
+    return (float(np.tanh(z - half)), float(np.tanh(z + half)))
