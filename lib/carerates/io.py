@@ -21,8 +21,10 @@ from .errors import DataError
 from .paths import output_path, readable_path
 
 #: Codes the releases use for suppressed, not applicable or missing values
-#: (../shared/data/README.md, "Conventions").
-SUPPRESSION_CODES = frozenset({"x", "..", ".", "-", "c", "z", "u", "low", ":", "*", "#VALUE!", ""})
+#: (../shared/data/README.md, "Conventions"; "NA" in Fingertips, "NULL" in S251
+#: 2011-12). Matched case-insensitively.
+SUPPRESSION_CODES = frozenset({"x", "..", ".", "-", "c", "z", "u", "low", ":", "*", "#value!", "",
+                               "na", "n/a", "null"})
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -39,7 +41,7 @@ def parse_number(value) -> float:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip().replace(",", "")
-    if text.lower() in SUPPRESSION_CODES or text in SUPPRESSION_CODES:
+    if text.lower() in SUPPRESSION_CODES:
         return np.nan
     if text.endswith("%"):
         text = text[:-1]
@@ -95,6 +97,10 @@ def read_sheet(path: str | Path, sheet: str | int, header=None, **kwargs) -> pd.
     calamine reads these releases 10-60 times faster than openpyxl/odfpy.
     """
     path = require_file(path)
+    # Text such as "n/a" or "NA" must reach parse_number (and fail loudly there),
+    # not be turned into NaN by pandas' default missing-value markers.
+    kwargs.setdefault("keep_default_na", False)
+    kwargs.setdefault("na_values", [])
     try:
         return pd.read_excel(path, sheet_name=sheet, header=header, engine="calamine", **kwargs)
     except ValueError as err:
