@@ -1,0 +1,266 @@
+"""carerates.io: number parsing, required columns, readers' failures, atomic writes."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from carerates import io
+from carerates.errors import DataError
+
+
+@pytest.fixture(autouse=True)
+def no_stage(monkeypatch):
+    """Writes go where they are asked to, not into a staging folder of an outer run."""
+    monkeypatch.delenv("CARERATES_STAGE", raising=False)
+
+
+# --- parse_number / parse_numbers -----------------------------------------------------
+
+@pytest.mark.parametrize("code", ["x", "..", ".", "-", "c", "z", "u", "low", "Low", " x ", "X", ":", "*", ""])
+def test_suppression_codes_are_missing(code):
+    assert np.isnan(io.parse_number(code))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1,234", 1234.0),
+    ("12,345,678", 12345678.0),
+    (" 1,234.5 ", 1234.5),
+    ("-5.6", -5.6),
+    ("+3", 3.0),
+    ("0", 0.0),
+    (".5", 0.5),
+    ("1e3", 1000.0),
+    ("42%", 42.0),
+    (17, 17.0),
+    (np.int64(3), 3.0),
+    (2.5, 2.5),
+])
+def test_numbers_are_read(text, expected):
+    assert io.parse_number(text) == expected
+
+
+def test_missing_cells_are_missing():
+    assert np.isnan(io.parse_number(None))
+    assert np.isnan(io.parse_number(np.nan))
+
+
+@pytest.mark.xfail(strict=True, reason="parse_number reads pd.NA via str() as '<NA>' and raises; "
+                   "a missing cell of a nullable column should be NaN like None")
+def test_pandas_na_is_missing():
+    assert np.isnan(io.parse_number(pd.NA))
+
+
+@pytest.mark.parametrize("text", ["abc", "unknown", "12 34", "1.2.3", "--", "ten", "True"])
+def test_unknown_text_raises_value_error(text):
+    with pytest.raises(ValueError):
+        io.parse_number(text)
+
+
+def test_parse_numbers_keeps_index_and_name():
+    series = pd.Series(["1,000", "x", "2.5", "..", "low"], index=[10, 11, 12, 13, 14])
+    out = io.parse_numbers(series, "some.csv", "count")
+    assert out.name == "count"
+    assert list(out.index) == [10, 11, 12, 13, 14]
+    np.testing.assert_array_equal(out.to_numpy(), [1000.0, np.nan, 2.5, np.nan, np.nan])
+    assert out.dtype == float
+
+
+def test_parse_numbers_unknown_text_names_file_column_and_row(tmp_path):
+    path = tmp_path / "release.csv"
+    series = pd.Series(["1", "2", "oops"])
+    with pytest.raises(DataError) as err:
+        io.parse_numbers(series, path, "CLA_Mar2017")
+    message = str(err.value)
+    assert str(path) in message
+    assert "CLA_Mar2017" in message
+    assert "row 2" in message
+    assert "oops" in message
+    assert err.value.path == path
+
+
+# --- require_columns ----------------------------------------------------------------------
+
+def test_require_columns_passes_when_present():
+    frame = pd.DataFrame(columns=["a", "b", "c"])
+    io.require_columns(frame, ["a", "c"], "f.csv")
+
+
+def test_require_columns_names_file_and_renamed_column(tmp_path):
+    path = tmp_path / "release.csv"
+    frame = pd.DataFrame({"geog_c": ["201"], "CLA_March2017": ["5"]})  # renamed from CLA_Mar2017
+    with pytest.raises(DataError) as err:
+        io.require_columns(frame, ["geog_c", "CLA_Mar2017"], path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "CLA_Mar2017" in message
+    assert "'geog_c'" not in message.split("columns are")[0]  # only the missing one is reported missing
+
+
+# --- readers --------------------------------------------------------------------------------
+
+def test_read_csv_reads_text(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("code,value\n001,x\n002,1,234\n".replace("1,234", '"1,234"'), encoding="latin-1")
+    frame = io.read_csv(path)
+    assert frame["code"].tolist() == ["001", "002"]  # leading zeros kept: read as text
+    assert frame["value"].tolist() == ["x", "1,234"]
+
+
+def test_read_csv_missing_file(tmp_path):
+    path = tmp_path / "absent.csv"
+    with pytest.raises(DataError) as err:
+        io.read_csv(path)
+    assert str(path) in str(err.value)
+    assert "missing" in str(err.value)
+
+
+def test_read_csv_empty_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        io.read_csv(path)
+    assert str(path) in str(err.value)
+
+
+def test_read_sheet_missing_file(tmp_path):
+    path = tmp_path / "absent.xlsx"
+    with pytest.raises(DataError) as err:
+        io.read_sheet(path, "LAA1")
+    assert str(path) in str(err.value)
+
+
+def _workbook(path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "LAA1"
+    sheet.append(["LA Code", "LA Number", "LA Name"])
+    sheet.append(["E06000001", 805, "Hartlepool"])
+    book.save(path)
+    return path
+
+
+def test_read_sheet_reads_a_valid_workbook(tmp_path):
+    frame = io.read_sheet(_workbook(tmp_path / "ok.xlsx"), "LAA1")
+    assert frame.iloc[1, 0] == "E06000001"
+    assert io.sheet_names(tmp_path / "ok.xlsx") == ["LAA1"]
+
+
+def test_read_sheet_garbage_bytes(tmp_path):
+    path = tmp_path / "corrupt.xlsx"
+    path.write_bytes(b"this is not a spreadsheet\x00\x01\x02" * 50)
+    with pytest.raises(DataError) as err:
+        io.read_sheet(path, "LAA1")
+    assert str(path) in str(err.value)
+    with pytest.raises(DataError) as err:
+        io.sheet_names(path)
+    assert str(path) in str(err.value)
+
+
+def test_read_sheet_truncated_workbook(tmp_path):
+    path = _workbook(tmp_path / "truncated.xlsx")
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) // 2])
+    with pytest.raises(DataError) as err:
+        io.read_sheet(path, "LAA1")
+    assert str(path) in str(err.value)
+
+
+def test_read_sheet_unknown_sheet(tmp_path):
+    path = _workbook(tmp_path / "ok.xlsx")
+    with pytest.raises(DataError) as err:
+        io.read_sheet(path, "LAA9")
+    assert str(path) in str(err.value)
+    assert "LAA9" in str(err.value)
+
+
+def test_read_parquet_missing(tmp_path):
+    path = tmp_path / "absent.parquet"
+    with pytest.raises(DataError) as err:
+        io.read_parquet(path)
+    assert str(path) in str(err.value)
+
+
+# --- writers ----------------------------------------------------------------------------------
+
+def _leftovers(folder, name):
+    return [p.name for p in folder.iterdir() if p.name != name]
+
+
+def test_write_bytes_writes_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "sub" / "out.bin"
+    assert io.write_bytes(b"abc", target) == target
+    assert target.read_bytes() == b"abc"
+    assert _leftovers(target.parent, "out.bin") == []
+
+
+def test_write_bytes_leaves_identical_file_untouched(tmp_path):
+    target = tmp_path / "out.bin"
+    io.write_bytes(b"same content", target)
+    old = 1_000_000_000
+    os.utime(target, ns=(old * 10**9, old * 10**9))
+    inode = target.stat().st_ino
+    io.write_bytes(b"same content", target)
+    assert target.stat().st_mtime_ns == old * 10**9
+    assert target.stat().st_ino == inode
+
+
+def test_write_bytes_replaces_different_content(tmp_path):
+    target = tmp_path / "out.bin"
+    io.write_bytes(b"first", target)
+    old = 1_000_000_000
+    os.utime(target, ns=(old * 10**9, old * 10**9))
+    io.write_bytes(b"other", target)  # same size, different bytes
+    assert target.read_bytes() == b"other"
+    assert target.stat().st_mtime_ns != old * 10**9
+    assert _leftovers(tmp_path, "out.bin") == []
+
+
+def test_atomic_write_failure_keeps_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"previous\n")
+    with pytest.raises(RuntimeError):
+        with io.atomic_write(target) as handle:
+            handle.write(b"half of the new ")
+            raise RuntimeError("writer failed")
+    assert target.read_bytes() == b"previous\n"
+    assert _leftovers(tmp_path, "out.csv") == []
+
+
+def test_atomic_write_failure_creates_nothing(tmp_path):
+    target = tmp_path / "new.csv"
+    with pytest.raises(KeyboardInterrupt):
+        with io.atomic_write(target, "w") as handle:
+            handle.write("partial")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_bytes_honours_stage(tmp_path, monkeypatch):
+    """While a notebook runs under carerates.run, writes land in the stage, not the target."""
+    stage = tmp_path / "stage"
+    monkeypatch.setenv("CARERATES_STAGE", str(stage))
+    target = tmp_path / "outside" / "x.csv"
+    written = io.write_bytes(b"1\n", target)
+    assert not target.exists()
+    assert written.is_file() and written.read_bytes() == b"1\n"
+    assert str(written).startswith(str(stage))
+
+
+def test_write_csv_is_deterministic(tmp_path):
+    frame = pd.DataFrame({"a": [1.0, 2.5], "b": ["x", "y"]})
+    target = tmp_path / "t.csv"
+    io.write_csv(frame, target)
+    assert target.read_bytes() == b"a,b\n1.0,x\n2.5,y\n"
+
+
+def test_write_parquet_roundtrip_gives_same_bytes(tmp_path):
+    frame = pd.DataFrame({"gss": ["E06000001", "E06000002"], "year": [2012, 2013], "v": [1.5, np.nan]})
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    io.write_parquet(frame, a)
+    io.write_parquet(frame, b)
+    assert a.read_bytes() == b.read_bytes()
+    pd.testing.assert_frame_equal(io.read_parquet(a), frame, check_dtype=False)
