@@ -304,3 +304,182 @@ def years_in_files(folder: str | Path | None = None) -> pd.DataFrame:
         rows.append({"file": path.name, "layout": layout,
                      "snapshot_years": ", ".join(str(y) for y in found)})
     return pd.DataFrame(rows)
+
+
+# --- the chapter's periods -------------------------------------------------------------
+
+def remap_years(panel: pd.DataFrame, offset: int = 1) -> pd.DataFrame:
+    """The panel with ``year = snapshot_year + offset``: 1 (default) puts a 30 September
+    snapshot in the financial year that holds it (:func:`cla_year`); 0 reads the snapshot's
+    own calendar year as the CLA year (the alternative reading, for sensitivity)."""
+    return panel.assign(year=panel["snapshot_year"] + int(offset))
+
+
+def effective_periods(panel: pd.DataFrame, start: int, end: int,
+                      columns=("turnover_pct", "agency_pct")) -> dict[str, tuple[int, int]]:
+    """The parts of the period ``start-end`` (``summaries`` convention: levels at
+    start+1..end, changes into start+1..end) that the workforce data can cover.
+
+    Returns ``{"level": (a, b), "change": (c, b)}``: levels over the years start+1..end
+    that have data (period a-b, a = first such year - 1); changes only into years whose
+    previous year also has data (period c-b, c = first year with data). Raises DataError
+    if fewer than two years have data or the years have a gap.
+    """
+    has_data = panel.loc[panel[list(columns)].notna().any(axis=1), "year"]
+    years = sorted(y for y in set(has_data.astype(int)) if start + 1 <= y <= end)
+    if len(years) < 2:
+        raise DataError("workforce", f"period {start}-{end}: workforce data for {years} only; "
+                                     "need two years for a change")
+    if years != list(range(years[0], years[-1] + 1)):
+        raise DataError("workforce", f"period {start}-{end}: workforce years {years} have a gap")
+    return {"level": (years[0] - 1, years[-1]), "change": (years[0], years[-1])}
+
+
+def period_label(period: tuple[int, int]) -> str:
+    """``(2015, 2017)`` -> ``"2015-2017"``."""
+    return f"{period[0]}-{period[1]}"
+
+
+def describe_period(period: tuple[int, int], offset: int = 1, kind: str = "level") -> str:
+    """In words: which 31 March years and which 30 September snapshots a period uses."""
+    first = period[0] + 1 if kind == "level" else period[0]
+    years = list(range(first, period[1] + 1))
+    snapshots = [y - offset for y in years]
+    what = "values at" if kind == "level" else "changes between"
+    return (f"{period_label(period)}: {what} the years ending 31 March "
+            f"{', '.join(map(str, years))} (workforce snapshots at 30 September "
+            f"{', '.join(map(str, snapshots))})")
+
+
+def london_mask(las: pd.DataFrame) -> pd.Series:
+    """True for Inner and Outer London LAs, indexed by gss."""
+    return las.set_index("gss")["region"].astype(str).isin(["Inner London", "Outer London"])
+
+
+def london_effect_figure(turnover: pd.Series, rate: pd.Series, las: pd.DataFrame,
+                         xlabel: str, ylabel: str):
+    """Two panels showing how London can make turnover and the care rate look negatively
+    related: (left) LAs, London in colour; (right) the ten regional means."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import PALETTE
+
+    frame = las.loc[~las["excluded"], ["gss", "region"]].copy()
+    frame["region"] = frame["region"].astype(str)
+    frame["turnover"] = frame["gss"].map(turnover)
+    frame["rate"] = frame["gss"].map(rate)
+    frame = frame.dropna(subset=["turnover", "rate"]).sort_values("gss")
+    london = frame["region"].isin(["Inner London", "Outer London"])
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+    left.scatter(frame.loc[~london, "turnover"], frame.loc[~london, "rate"], s=16,
+                 color="0.8", label="rest of England")
+    for region, marker in (("Inner London", "^"), ("Outer London", "s")):
+        part = frame[frame["region"] == region]
+        left.scatter(part["turnover"], part["rate"], s=26, color=PALETTE[region], marker=marker,
+                     edgecolor="black", linewidth=0.5, label=region)
+    left.set_xlabel(xlabel)
+    left.set_ylabel(ylabel)
+    left.set_title("Local authorities")
+    left.legend(frameon=False, fontsize=8)
+
+    means = frame.groupby("region")[["turnover", "rate"]].mean().sort_index()
+    for region, row in means.iterrows():
+        right.scatter(row["turnover"], row["rate"], s=40, color=PALETTE[region])
+        right.annotate(region, (row["turnover"], row["rate"]), xytext=(4, 3),
+                       textcoords="offset points", fontsize=8)
+    right.set_xlabel(xlabel)
+    right.set_ylabel(ylabel)
+    right.set_title("Regional means")
+    fig.tight_layout()
+    return fig
+
+
+def chapter_tests(workforce: pd.DataFrame, cla: pd.DataFrame, las: pd.DataFrame, start: int,
+                  end: int, offset: int = 1, kingston_richmond_changes: str = "exclude") -> list:
+    """The chapter's five Spearman tests (ids as in RESULTS.md) for one set of choices.
+
+    ``workforce`` is the processed panel (years as built, remapped here with ``offset``);
+    ``cla`` the CLA rate panel. Levels and changes use :func:`effective_periods`.
+    """
+    from .. import stats, summaries
+    from ..las import analysis_las
+
+    if kingston_richmond_changes not in ("exclude", "include"):
+        raise ValueError(f"kingston_richmond_changes must be 'exclude' or 'include', "
+                         f"not {kingston_richmond_changes!r}")
+    keep = set(analysis_las(las)["gss"])
+    panel = remap_years(workforce[workforce["gss"].isin(keep)], offset)
+    cla = cla[cla["gss"].isin(keep)]
+    periods = effective_periods(panel, start, end)
+    level, change = periods["level"], periods["change"]
+    rate_level = summaries.average_level(cla, "rate_per_10k", *level)
+    rate_change = summaries.average_change(cla, "rate_per_10k", *change)
+    measure = {m: (summaries.average_level(panel, m, *level), summaries.average_change(panel, m, *change))
+               for m in ("turnover_pct", "agency_pct")}
+    if kingston_richmond_changes == "exclude":
+        switched = crosses_joint_return(panel, *change)
+        measure = {m: (lv, ch.drop(switched)) for m, (lv, ch) in measure.items()}
+    london = london_mask(las)
+    turnover = measure["turnover_pct"][0]
+    meta = dict(section="3.4")
+    lv, ch = period_label(level), period_label(change)
+    return [
+        stats.spearman(turnover, rate_level, id="turnover_level_2013_2017", outcome="average rate",
+                       predictor="average turnover (FTE %)", period=lv, **meta),
+        stats.spearman(turnover[~london.reindex(turnover.index)], rate_level,
+                       id="turnover_level_2013_2017_excl_london", outcome="average rate",
+                       predictor="average turnover (FTE %), Inner and Outer London excluded",
+                       period=lv, **meta),
+        stats.spearman(measure["agency_pct"][0], rate_level, id="agency_level_2013_2017",
+                       outcome="average rate", predictor="average agency workers (FTE %)",
+                       period=lv, **meta),
+        stats.spearman(measure["turnover_pct"][1], rate_change, id="turnover_change_2013_2017",
+                       outcome="average change", predictor="average change in turnover (FTE %)",
+                       period=ch, **meta),
+        stats.spearman(measure["agency_pct"][1], rate_change, id="agency_change_2013_2017",
+                       outcome="average change",
+                       predictor="average change in agency workers (FTE %)", period=ch, **meta),
+    ]
+
+
+#: The variants of :func:`sensitivity_tests`: name -> (snapshot offset, Kingston/Richmond).
+VARIANTS = {
+    "main: Sept snapshot -> financial year holding it; K&R out of changes": (1, "exclude"),
+    "Sept snapshot -> its own calendar year": (0, "exclude"),
+    "Kingston and Richmond kept in the change tests": (1, "include"),
+}
+
+
+def sensitivity_tests(workforce: pd.DataFrame, cla: pd.DataFrame, las: pd.DataFrame,
+                      start: int, end: int) -> pd.DataFrame:
+    """:func:`chapter_tests` under each of :data:`VARIANTS`, one row per variant and test:
+    ``variant, id, period, n, statistic, p_value, significant``."""
+    rows = []
+    for name, (offset, joint) in VARIANTS.items():
+        for result in chapter_tests(workforce, cla, las, start, end, offset, joint):
+            record = result.record()
+            rows.append({"variant": name, **{k: record[k] for k in
+                         ("id", "period", "n", "statistic", "p_value", "significant")}})
+    return pd.DataFrame(rows)
+
+
+def london_split(turnover: pd.Series, rate: pd.Series, las: pd.DataFrame) -> pd.DataFrame:
+    """Spearman's r_s between turnover and rate and their means, across all LAs, within London
+    (Inner and Outer) and within the rest of England: ``group, n, r_s, p_value,
+    mean_turnover, mean_rate`` (the Isles of Scilly excluded)."""
+    from .. import stats
+    from ..las import analysis_las
+
+    london = london_mask(analysis_las(las))
+    pairs = pd.DataFrame({"turnover": turnover, "rate": rate}).reindex(london.index).dropna()
+    rows = []
+    for group, members in [("all LAs", pairs.index), ("London", pairs.index[london[pairs.index]]),
+                           ("rest of England", pairs.index[~london[pairs.index]])]:
+        part = pairs.loc[members]
+        result = stats.spearman(part["turnover"], part["rate"], id=group, section="3.4",
+                                outcome="average rate", predictor="turnover", period="")
+        rows.append({"group": group, "n": result.n, "r_s": result.statistic,
+                     "p_value": result.p_value, "mean_turnover": float(part["turnover"].mean()),
+                     "mean_rate": float(part["rate"].mean())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,108 @@
+"""Key findings of chapter 04 (workforce), read from the files the notebook writes to figures/.
+
+Each assertion matches a sentence of notebooks/04_workforce.ipynb, so that a change in the data
+or the code that would make the text wrong fails here, naming the finding.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from carerates import paths
+
+IDS = ["turnover_level_2013_2017", "turnover_level_2013_2017_excl_london",
+       "agency_level_2013_2017", "turnover_change_2013_2017", "agency_change_2013_2017"]
+
+
+def read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.exists():
+        pytest.skip(f"{name} not built yet (run notebooks/04_workforce.ipynb)")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def tests() -> pd.DataFrame:
+    return read("tests_04_workforce.csv").set_index("id")
+
+
+def test_the_five_association_ids_with_their_real_periods(tests):
+    assert list(tests.index) == IDS
+    assert (tests["section"].astype(str) == "3.4").all()
+    assert (tests["test"] == "spearman").all()
+    # the study's 2013-2017 is not available: the periods actually used are recorded
+    levels = tests.loc[IDS[:3], "period"].unique()
+    changes = tests.loc[IDS[3:], "period"].unique()
+    assert len(levels) == 1 and len(changes) == 1
+    (level_start, level_end), (change_start, change_end) = (
+        map(int, levels[0].split("-")), map(int, changes[0].split("-")))
+    # levels at level_start+1..end; changes into change_start+1..end, both years present
+    assert change_start == level_start + 1 and change_end == level_end <= 2017 and level_start >= 2012
+    assert tests["n"].between(100, 151).all()
+    assert tests.loc["turnover_level_2013_2017_excl_london", "n"] < tests.loc["turnover_level_2013_2017", "n"] - 25
+
+
+def test_higher_turnover_goes_with_lower_rates(tests):
+    row = tests.loc["turnover_level_2013_2017"]
+    assert row["statistic"] < 0 and row["p_value"] < 0.05 and bool(row["significant"])
+
+
+def test_without_london_the_turnover_correlation_is_weaker_and_not_significant(tests):
+    everyone, outside = tests.loc["turnover_level_2013_2017"], tests.loc["turnover_level_2013_2017_excl_london"]
+    assert abs(outside["statistic"]) < abs(everyone["statistic"])
+    assert outside["p_value"] >= 0.05
+
+
+def test_agency_level_and_changes_show_no_significant_association(tests):
+    for test_id in ["agency_level_2013_2017", "turnover_change_2013_2017", "agency_change_2013_2017"]:
+        assert tests.loc[test_id, "p_value"] >= 0.05, test_id
+
+
+def test_london_has_higher_turnover_and_lower_rates_and_the_pattern_is_between_areas():
+    split = read("table_10a_turnover_rate_within_london.csv").set_index("group")
+    assert split.loc["London", "mean_turnover"] > split.loc["rest of England", "mean_turnover"]
+    assert split.loc["London", "mean_rate"] < split.loc["rest of England", "mean_rate"]
+    for group in ["London", "rest of England"]:
+        assert abs(split.loc[group, "r_s"]) < abs(split.loc["all LAs", "r_s"])
+    assert split.loc["London", "n"] + split.loc["rest of England", "n"] == split.loc["all LAs", "n"]
+
+
+@pytest.mark.parametrize("name", ["table_05_regional_turnover.csv", "table_06_regional_agency.csv"])
+def test_regional_tables_put_the_london_regions_highest(name):
+    table = read(name)
+    assert list(table.columns) == ["region", "n", "min", "max", "mean", "sd"]
+    assert len(table) == 10
+    assert table["mean"].is_monotonic_increasing
+    assert set(table["region"].iloc[-2:]) == {"Inner London", "Outer London"}
+    assert (table["min"] <= table["mean"]).all() and (table["mean"] <= table["max"]).all()
+
+
+def test_table_7_has_the_three_measures():
+    table = read("table_07_workforce_changes.csv")
+    assert list(table.columns) == ["measure", "n", "min", "max", "mean", "sd"]
+    assert list(table["measure"]) == ["rate per 10,000", "turnover (%)", "agency workers (%)"]
+    assert table.loc[0, "n"] == 151
+
+
+def test_sensitivity_main_variant_is_the_chapter_and_level_findings_hold_in_every_variant(tests):
+    variants = read("table_07a_workforce_sensitivity.csv")
+    main = variants[variants["variant"].str.startswith("main")].set_index("id")
+    pd.testing.assert_frame_equal(main[["period", "n", "statistic", "p_value"]],
+                                  tests[["period", "n", "statistic", "p_value"]], check_names=False)
+    by = variants.set_index(["variant", "id"])
+    for variant in variants["variant"].unique():
+        assert by.loc[(variant, "turnover_level_2013_2017"), "statistic"] < 0
+        assert by.loc[(variant, "turnover_level_2013_2017"), "p_value"] < 0.05
+        assert by.loc[(variant, "turnover_level_2013_2017_excl_london"), "p_value"] >= 0.05
+        assert by.loc[(variant, "agency_level_2013_2017"), "p_value"] >= 0.05
+    calendar = by.loc[("Sept snapshot -> its own calendar year", "agency_change_2013_2017")]
+    assert calendar["statistic"] > 0 and calendar["p_value"] < 0.05  # the fragile change result
+
+
+@pytest.mark.parametrize("name", ["figure_09_regional_turnover.png", "figure_10_regional_agency.png",
+                                  "figure_10a_london_effect.png"])
+def test_figures_exist(name):
+    path = paths.figure(name)
+    if not path.exists():
+        pytest.skip(f"{name} not built yet")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
