@@ -295,3 +295,32 @@ def test_rate_out_of_range_fails_the_schema(tmp_path, las):
                                    | {SCILLY: ["1", "1", "150", "1", "1"]}})
     with pytest.raises(DataError, match="turnover_pct"):
         wf.check_panel(wf.load_panel(las, tmp_path), las)
+
+
+# --- the chapter's periods -------------------------------------------------------------
+
+def test_effective_periods_shrink_to_the_years_with_data_and_widen_with_2013_2014(tmp_path, las):
+    sept_2015(tmp_path / "SFR07_2016_UD.csv")
+    sept_2016(tmp_path / "SFR08_2017_UD.csv")
+    tidy_2017(tmp_path / "csww.csv")
+    panel = wf.load_panel(las, tmp_path)
+    assert wf.effective_periods(panel, 2013, 2017) == {"level": (2015, 2017), "change": (2016, 2017)}
+    assert wf.effective_periods(wf.remap_years(panel, 0), 2013, 2017) == {
+        "level": (2014, 2017), "change": (2015, 2017)}
+    wide_file(tmp_path / "SFR_2014_UD.csv", {
+        2013: {DARLINGTON: ["70", "7", "10", "7", "9"]},
+        2014: {DARLINGTON: ["72", "14.4", "20", "8", "10"]},
+    })
+    panel = wf.load_panel(las, tmp_path)
+    # with the Sept 2013 and 2014 snapshots the study's whole period is covered
+    assert wf.effective_periods(panel, 2013, 2017) == {"level": (2013, 2017), "change": (2014, 2017)}
+    assert "30 September 2013, 2014, 2015, 2016" in wf.describe_period((2013, 2017))
+
+
+def test_effective_periods_need_two_contiguous_years():
+    panel = pd.DataFrame({"gss": ["a", "a", "a"], "year": [2014, 2016, 2017],
+                          "turnover_pct": [1.0, float("nan"), 3.0], "agency_pct": [1.0, float("nan"), 2.0]})
+    with pytest.raises(DataError, match="gap"):
+        wf.effective_periods(panel, 2013, 2017)
+    with pytest.raises(DataError, match="need two years"):
+        wf.effective_periods(panel, 2015, 2017)
