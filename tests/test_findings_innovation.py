@@ -1,0 +1,95 @@
+"""Key findings of chapter 05 (Innovation Programme), read from the files it writes in figures/."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from carerates import paths
+from carerates.sources import innovation
+
+IDS = ["innovation_level_2012_2017", "innovation_change_2012_2017"]
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.is_file():
+        pytest.skip(f"{name} not built (run notebooks/05_innovation.ipynb)")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def tests_05() -> pd.DataFrame:
+    return _read("tests_05_innovation.csv").set_index("id")
+
+
+@pytest.fixture(scope="module")
+def thresholds() -> pd.DataFrame:
+    return _read("table_05a_innovation_thresholds.csv")
+
+
+def test_fixed_ids_are_mann_whitney_on_every_la(tests_05):
+    assert list(tests_05.index) == IDS
+    assert (tests_05["test"] == "mann_whitney").all()
+    assert (tests_05["period"] == "2012-2017").all()
+    assert (tests_05["n"] == 151).all()
+    assert tests_05.loc[IDS, "outcome"].tolist() == ["average rate", "average change"]
+
+
+def test_every_threshold_and_outcome_reported(thresholds):
+    assert sorted(thresholds["threshold"].unique()) == sorted(innovation.CONFIDENCE_LEVELS)
+    assert len(thresholds) == 6
+    assert ((thresholds["n_funded"] + thresholds["n_not_funded"]) == thresholds["n"]).all()
+    assert (thresholds["n"] == 151).all()
+
+
+def test_thresholds_are_nested_and_below_the_studys_63(thresholds):
+    funded = thresholds.drop_duplicates("threshold").set_index("threshold")["n_funded"]
+    assert funded["confirmed"] < funded["likely"] < funded["uncertain"] < 63
+
+
+def test_u_is_the_smaller_of_u1_and_u2(thresholds):
+    products = thresholds["n_funded"] * thresholds["n_not_funded"]
+    assert (thresholds["u"] <= products / 2).all()
+
+
+def test_default_threshold_is_what_the_association_file_holds(tests_05, thresholds):
+    default = thresholds[thresholds["threshold"] == "likely"].set_index("outcome")
+    for test_id, outcome in zip(IDS, ["average rate", "average change"]):
+        assert tests_05.loc[test_id, "statistic"] == pytest.approx(default.loc[outcome, "u"])
+        assert tests_05.loc[test_id, "p_value"] == pytest.approx(default.loc[outcome, "p_value"])
+
+
+def test_funded_las_have_lower_rates_at_every_threshold(thresholds):
+    assert (thresholds["median_funded"] < thresholds["median_not_funded"]).all()
+
+
+def test_significance_depends_on_counting_partner_sites(thresholds, tests_05):
+    by = thresholds.set_index(["threshold", "outcome"])["significant"]
+    assert not by[("confirmed", "average rate")] and not by[("confirmed", "average change")]
+    assert by[("likely", "average rate")] and by[("likely", "average change")]
+    assert tests_05.loc["innovation_level_2012_2017", "p_value"] < 0.01
+
+
+def test_p_values_agree_with_scipy_asymptotic_without_continuity_correction():
+    """Recompute from the processed tables with scipy (an independent implementation)."""
+    try:
+        from carerates.io import read_parquet
+        from carerates.las import analysis_las
+        from carerates.summaries import average_level
+        panel = read_parquet(paths.processed("cla_rates.parquet"))
+        listed = read_parquet(paths.processed("innovation_round1.parquet"))
+        las = analysis_las()
+    except Exception as err:  # noqa: BLE001 - the ingest has not been run
+        pytest.skip(f"processed tables not available: {err}")
+    thresholds = _read("table_05a_innovation_thresholds.csv")
+    rate = average_level(panel[panel["gss"].isin(las["gss"])], "rate_per_10k", 2012, 2017)
+    for threshold in innovation.CONFIDENCE_LEVELS:
+        flags = innovation.funded(listed, pd.Series(rate.index), threshold).to_numpy()
+        result = sps.mannwhitneyu(rate[flags], rate[~flags], use_continuity=False, method="asymptotic")
+        row = thresholds[(thresholds["threshold"] == threshold) & (thresholds["outcome"] == "average rate")].iloc[0]
+        assert row["p_value"] == pytest.approx(result.pvalue, rel=1e-9)
+        u1 = result.statistic
+        assert row["u"] == pytest.approx(min(u1, flags.sum() * (~flags).sum() - u1))
+        assert not np.isnan(row["z"])
