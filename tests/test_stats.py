@@ -78,6 +78,14 @@ def test_mann_whitney_hand_computed():
     assert result.n == 6
     assert result.details["n_group"] == 3 and result.details["n_other"] == 3
     assert result.details["median_group"] == 2.0 and result.details["median_other"] == 4.0
+    assert result.direction == -1  # the group ranks below the others
+    assert T.mann_whitney(values, ~group, **META).direction == +1
+
+
+def test_spearman_direction_is_sign_of_r():
+    x, y = tied_data()
+    assert T.spearman(x, y, **META).direction == +1
+    assert T.spearman(x, -y, **META).direction == -1
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -150,6 +158,8 @@ def test_records_frame():
     assert frame["test"].tolist() == ["spearman", "mann_whitney"]
     assert frame["significant"].tolist() == [a.p_value < 0.05, b.p_value < 0.05]
     assert list(T.records([]).columns) == T.RECORD_COLUMNS
+    with_direction = T.records([a, b], with_direction=True)
+    assert list(with_direction.columns) == T.RECORD_COLUMNS + ["direction"]
 
 
 @pytest.mark.parametrize("p, significant", [(0.049, True), (0.05, False), (0.2, False)])
