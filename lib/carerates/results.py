@@ -13,6 +13,20 @@ from .stats import RECORD_COLUMNS, TestResult, records
 
 SUMMARY_COLUMNS = ["region", "n", "min", "max", "mean", "sd"]
 
+#: The judgements of the Ofsted tests, as named in the association ids.
+OFSTED_JUDGEMENTS = ("overall", "help_protection", "looked_after_permanence", "adoption",
+                     "care_leavers", "leadership")
+
+#: The study's tests, in the order of ../shared/spec/RESULTS.md; the ids never change meaning.
+ASSOCIATION_IDS = (
+    "poverty_level_2012_2015", "poverty_change_2012_2015", "poverty_change_2007_2015",
+    "turnover_level_2013_2017", "turnover_level_2013_2017_excl_london", "agency_level_2013_2017",
+    "turnover_change_2013_2017", "agency_change_2013_2017",
+    "innovation_level_2012_2017", "innovation_change_2012_2017",
+    "unit_cost_level_2012_2016", "unit_cost_change_2012_2016",
+    *(f"ofsted_{j}_{kind}_2012_2017" for j in OFSTED_JUDGEMENTS for kind in ("level", "change")),
+)
+
 
 def regional_summary(values: pd.Series, las: pd.DataFrame) -> pd.DataFrame:
     """Min, max, mean and sample SD of an LA-level summary per region, ascending mean.
@@ -66,6 +80,24 @@ def read_tests(chapter_glob: str = "*") -> pd.DataFrame:
     table = pd.concat(frames, ignore_index=True)
     table["significant"] = table["significant"].astype(bool)
     return table
+
+
+def assemble_associations(tests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split chapter test records into the study's tests (in RESULTS.md order) and the rest.
+
+    Raises ValueError if a study id is missing or appears more than once, so
+    ``figures/associations.csv`` always holds every id exactly once.
+    """
+    counts = tests["id"].value_counts()
+    missing = [i for i in ASSOCIATION_IDS if i not in counts.index]
+    repeated = sorted(counts[counts > 1].index)
+    if missing or repeated:
+        raise ValueError(f"associations: missing ids {missing}; repeated ids {repeated}")
+    order = {i: k for k, i in enumerate(ASSOCIATION_IDS)}
+    is_study = tests["id"].isin(order)
+    study = tests[is_study].assign(_order=tests["id"].map(order)).sort_values("_order")
+    study = study.drop(columns="_order").reset_index(drop=True)
+    return study, tests[~is_study].reset_index(drop=True)
 
 
 def rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
