@@ -1,0 +1,188 @@
+"""The LA-by-year panel and the LA table that the multivariate chapter (09) models.
+
+``build_panel(tables, las)`` joins the processed tables on ``gss, year`` (years ending
+31 March) using the same year conventions as the single-factor chapters:
+
+- CLA rate (``cla_rates``) and unrounded count (``cla_counts``) at 31 March of ``year``;
+- child population 0-17: the ONS mid-year estimate of ``year - 1`` (DfE's rate at 31 March
+  Y uses the mid-Y-1 estimate; ``POPULATION_LAG``); the 2011 estimate is not in the
+  processed data, so 2012 has no population;
+- % children in low-income families: the August snapshot of ``year`` (chapter 03's
+  default ``snapshot_offset = 0``);
+- weekly unit cost of social work (``unit_cost``, net spend) of the financial year ending
+  in ``year`` (chapter 06);
+- turnover and agency %: the 30 September snapshot of ``year - 1`` (chapter 04's default
+  ``snapshot_offset = 1``: Sept 2015 -> year ending March 2016).
+
+``build_la_table(panel, tables, las, ...)`` summarises the panel per LA with
+:func:`carerates.summaries.average_level` (the study's period convention) and adds the
+Innovation Programme flag, the latest Ofsted SIF overall grade and region.
+
+Both accept frames, so tests pass small synthetic tables; ``load_tables()`` reads the
+parquet files.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import paths
+from .errors import DataError
+from .io import read_parquet, require_columns
+from .sources import innovation, ofsted
+from .summaries import average_level
+
+#: Processed tables the panel reads, with the columns it needs from each.
+TABLES = {
+    "cla_rates": ["gss", "year", "rate_per_10k"],
+    "cla_counts": ["gss", "year", "cla_unrounded"],
+    "population": ["gss", "mid_year", "population_0_17"],
+    "low_income": ["gss", "snapshot_year", "low_income_pct"],
+    "workforce": ["gss", "snapshot_year", "turnover_pct", "agency_pct"],
+    "unit_cost": ["gss", "year", "unit_cost_net"],
+    "innovation_round1": ["gss", "confidence"],
+    "ofsted_sif": ["gss", "published", "overall"],
+}
+
+POPULATION_LAG = 1
+LOW_INCOME_OFFSET = 0
+WORKFORCE_OFFSET = 1
+
+PANEL_COLUMNS = ["gss", "year", "region", "rate_per_10k", "cla_count", "population_0_17",
+                 "low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
+PREDICTORS = ["low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
+
+DATA_DICTIONARY = pd.DataFrame([
+    ("gss", "LA code (2017 GSS; old Gateshead/Northumberland codes mapped)", "code", "las", "-"),
+    ("year", "year ending 31 March", "year", "-", "2012-2017"),
+    ("region", "DfE region, London split into Inner and Outer London", "category", "las (LAA1)", "2017"),
+    ("rate_per_10k", "children looked after at 31 March per 10,000 children aged 0-17 (DfE published rate)",
+     "per 10,000", "cla_rates (SSDA903, SFR/LA tables)", "2012-2017"),
+    ("cla_count", "children looked after at 31 March, unrounded", "children", "cla_counts (SSDA903)",
+     "2012-2017"),
+    ("population_0_17", "ONS mid-year estimate of children aged 0-17, mid-year before 31 March",
+     "children", "population (ONS MYE)", "2013-2017 (mid-2012 to mid-2016)"),
+    ("low_income_pct", "% of children under 16 in low-income families, August snapshot of the year",
+     "%", "low_income (HMRC / PHE Fingertips; counties estimated where needed)", "2012-2016"),
+    ("unit_cost", "weekly unit cost of social work: S251 net spend on social work per child in need per week",
+     "GBP per child per week", "unit_cost (S251 outturn, CIN census; chapter 06)", "2012-2016"),
+    ("turnover_pct", "FTE children's social worker leavers as % of FTE social workers, 30 Sept snapshot",
+     "%", "workforce (DfE CSC workforce)", "2016-2017 (snapshots 2015-2016)"),
+    ("agency_pct", "FTE agency social workers as % of FTE social workers, 30 Sept snapshot",
+     "%", "workforce (DfE CSC workforce)", "2016-2017 (snapshots 2015-2016)"),
+    ("average_rate", "mean CLA rate over the outcome period (study convention: 31 March of start+1..end)",
+     "per 10,000", "cla_rates", "2013-2017"),
+    ("window_rate", "mean CLA rate over the overlap window", "per 10,000", "cla_rates", "overlap window"),
+    ("window_count", "mean CLA count over the overlap window", "children", "cla_counts", "overlap window"),
+    ("window_population", "mean child population over the overlap window", "children", "population",
+     "overlap window"),
+    ("innovation", "LA took part in Round 1 Innovation Programme work (confirmed or likely)", "yes/no",
+     "innovation_round1", "2014-2016 round"),
+    ("ofsted_overall", "latest SIF overall grade published by the cut-off (1 Inadequate .. 4 Outstanding)",
+     "grade", "ofsted_sif", "2014-2018"),
+    ("london", "Inner London, Outer London or not London", "category", "las", "2017"),
+], columns=["column", "description", "unit", "source", "years"])
+
+
+def _require(tables: dict, name: str) -> pd.DataFrame:
+    if name not in tables:
+        raise DataError(paths.processed(f"{name}.parquet"), "table missing")
+    frame = tables[name]
+    require_columns(frame, TABLES[name], paths.processed(f"{name}.parquet"))
+    return frame
+
+
+def load_tables() -> dict[str, pd.DataFrame]:
+    """The processed tables of ``TABLES`` read from ``data/processed``."""
+    return {name: read_parquet(paths.processed(f"{name}.parquet")) for name in TABLES}
+
+
+def _by_year(frame: pd.DataFrame, name: str, year: pd.Series, columns: list[str]) -> pd.DataFrame:
+    out = frame.assign(year=year.astype(int))[["gss", "year", *columns]]
+    if out.duplicated(["gss", "year"]).any():
+        raise DataError(paths.processed(f"{name}.parquet"), "duplicate (gss, year) rows")
+    return out
+
+
+def build_panel(tables: dict[str, pd.DataFrame], las: pd.DataFrame, start: int = 2012,
+                end: int = 2017) -> pd.DataFrame:
+    """One row per analysis LA and year ``start..end`` with ``PANEL_COLUMNS`` (NaN where a
+    source has no value for that year). ``las``: the LA table (``gss, region``; the
+    excluded Isles of Scilly are dropped). An LA code not in ``las`` raises DataError."""
+    keep = las.loc[~las["excluded"].astype(bool), ["gss", "region"]] if "excluded" in las else las[["gss", "region"]]
+    known = set(las["gss"])
+    parts = {
+        "cla_rates": lambda f: _by_year(f, "cla_rates", f["year"], ["rate_per_10k"]),
+        "cla_counts": lambda f: _by_year(f, "cla_counts", f["year"], ["cla_unrounded"]).rename(
+            columns={"cla_unrounded": "cla_count"}),
+        "population": lambda f: _by_year(f[f["gss"] != "E92000001"], "population",
+                                         f.loc[f["gss"] != "E92000001", "mid_year"] + POPULATION_LAG,
+                                         ["population_0_17"]),
+        "low_income": lambda f: _by_year(f, "low_income", f["snapshot_year"] + LOW_INCOME_OFFSET,
+                                         ["low_income_pct"]),
+        "workforce": lambda f: _by_year(f, "workforce", f["snapshot_year"] + WORKFORCE_OFFSET,
+                                        ["turnover_pct", "agency_pct"]),
+        "unit_cost": lambda f: _by_year(f, "unit_cost", f["year"], ["unit_cost_net"]).rename(
+            columns={"unit_cost_net": "unit_cost"}),
+    }
+    grid = pd.MultiIndex.from_product([sorted(keep["gss"]), range(start, end + 1)], names=["gss", "year"])
+    panel = pd.DataFrame(index=grid).reset_index()
+    for name, make in parts.items():
+        part = make(_require(tables, name))
+        unknown = sorted(set(part["gss"]) - known)
+        if unknown:
+            raise DataError(paths.processed(f"{name}.parquet"), f"unknown LA code(s) {unknown[:5]}")
+        panel = panel.merge(part, on=["gss", "year"], how="left", validate="one_to_one")
+    panel = panel.merge(keep, on="gss", how="left")
+    panel["region"] = panel["region"].astype(str)
+    for column in PANEL_COLUMNS[3:]:
+        panel[column] = panel[column].astype(float)
+    return panel[PANEL_COLUMNS].sort_values(["gss", "year"], ignore_index=True)
+
+
+def overlap_window(panel: pd.DataFrame, predictors=PREDICTORS, min_share: float = 0.9) -> tuple[int, int]:
+    """The longest run of consecutive years in which every predictor is present for at least
+    ``min_share`` of the LAs, as a period ``(start, end)`` in the summaries convention (levels
+    at start+1..end). Raises DataError if no year qualifies."""
+    share = panel.groupby("year")[list(predictors)].apply(lambda f: f.notna().mean()).min(axis=1)
+    years = sorted(int(y) for y in share.index[share >= min_share])
+    if not years:
+        raise DataError(None, f"no year in which all of {list(predictors)} are present")
+    runs, run = [], [years[0]]
+    for y in years[1:]:
+        run = run + [y] if y == run[-1] + 1 else (runs.append(run) or [y])
+    runs.append(run)
+    best = max(runs, key=lambda r: (len(r), r[-1]))
+    return best[0] - 1, best[-1]
+
+
+def build_la_table(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], las: pd.DataFrame,
+                   rate_period: tuple[int, int] = (2012, 2017), window: tuple[int, int] | None = None,
+                   innovation_threshold: str = "likely", ofsted_cutoff: str = "2018-10-31") -> pd.DataFrame:
+    """One row per analysis LA (index ``gss``): ``la_name, region, london, average_rate``
+    (over ``rate_period``), ``window_rate, window_count, window_population`` and each
+    predictor averaged over ``window`` (default: :func:`overlap_window`), ``innovation``
+    and ``ofsted_overall``. An LA missing a year of the window gets NaN for that column
+    (``average_level``'s default: never an average over fewer years)."""
+    window = window or overlap_window(panel)
+    out = las.loc[~las["excluded"].astype(bool), ["gss", "la_name", "region"]].set_index("gss").sort_index()
+    out["region"] = out["region"].astype(str)
+    out["london"] = out["region"].where(out["region"].isin(["Inner London", "Outer London"]), "not London")
+    out["average_rate"] = average_level(panel, "rate_per_10k", *rate_period)
+    out["window_rate"] = average_level(panel, "rate_per_10k", *window)
+    out["window_count"] = average_level(panel, "cla_count", *window)
+    out["window_population"] = average_level(panel, "population_0_17", *window)
+    for column in PREDICTORS:
+        out[column] = average_level(panel, column, *window)
+    out["innovation"] = innovation.funded(_require(tables, "innovation_round1"), out.index.to_series(),
+                                          innovation_threshold).astype(int)
+    latest = ofsted.latest_judgements(_require(tables, "ofsted_sif"), ofsted_cutoff).set_index("gss")
+    out["ofsted_overall"] = latest["overall"].reindex(out.index).astype(float)
+    out.attrs["window"] = window
+    return out
+
+
+def load_panel(start: int = 2012, end: int = 2017) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``(panel, tables)`` from the processed files and the canonical LA table."""
+    tables = load_tables()
+    las = read_parquet(paths.processed("las.parquet"))
+    return build_panel(tables, las, start, end), tables
