@@ -88,6 +88,7 @@ def assemble_associations(tests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
     Raises ValueError if a study id is missing or appears more than once, so
     ``figures/associations.csv`` always holds every id exactly once.
     """
+    tests = tests.reset_index(drop=True)
     counts = tests["id"].value_counts()
     missing = [i for i in ASSOCIATION_IDS if i not in counts.index]
     repeated = sorted(counts[counts > 1].index)
