@@ -40,7 +40,7 @@ TABLES = {
     "workforce": ["gss", "snapshot_year", "turnover_pct", "agency_pct"],
     "unit_cost": ["gss", "year", "unit_cost_net"],
     "innovation_round1": ["gss", "confidence"],
-    "ofsted_sif": ["gss", "published", "overall"],
+    "ofsted_sif": ["gss", "inspection", "published", *ofsted.JUDGEMENTS],
 }
 
 POPULATION_LAG = 1
