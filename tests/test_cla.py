@@ -155,16 +155,21 @@ def test_read_laa1_wrong_years(tmp_path):
     assert "year" in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="read_laa1 checks the sequence of years in the year row, not their "
-                   "positions, then reads fixed columns: with two gap columns the rates are silently read "
-                   "one column off (rate_2013 = blank, rate_2014 = 2013's value); with none, an IndexError")
-@pytest.mark.parametrize("gap", [(), (None, None)], ids=["no-gap", "two-gaps"])
-def test_read_laa1_moved_columns_raise(tmp_path, gap):
-    """A release whose number/rate columns moved must fail loudly, not be read from the old positions."""
-    path = write_laa1(tmp_path / "moved.xlsx", gap=gap)
+def test_read_laa1_without_a_gap_column_raises(tmp_path):
+    """A release whose rate columns moved next to the numbers must fail loudly."""
+    path = write_laa1(tmp_path / "moved.xlsx", gap=())
     with pytest.raises(DataError) as err:
         cla.read_laa1(path, 2013, 2017)
     assert str(path) in str(err.value)
+
+
+def test_read_laa1_reads_rates_where_their_years_are(tmp_path):
+    """With two blank columns before the rates, positions come from the year row, not fixed offsets."""
+    path = write_laa1(tmp_path / "wide.xlsx", gap=(None, None))
+    table, _ = cla.read_laa1(path, 2013, 2017)
+    darlington = table.set_index("gss").loc["E06000005"]
+    assert [darlington[f"rate_{y}"] for y in range(2013, 2018)] == [91, 83, 88, 91, 97]
+    assert [darlington[f"number_{y}"] for y in range(2013, 2018)] == [210, 190, 200, 205, 220]
 
 
 def test_read_laa1_duplicated_code(tmp_path):

@@ -48,8 +48,6 @@ def test_missing_cells_are_missing():
     assert np.isnan(io.parse_number(np.nan))
 
 
-@pytest.mark.xfail(strict=True, reason="parse_number reads pd.NA via str() as '<NA>' and raises; "
-                   "a missing cell of a nullable column should be NaN like None")
 def test_pandas_na_is_missing():
     assert np.isnan(io.parse_number(pd.NA))
 

@@ -36,7 +36,7 @@ def parse_number(value) -> float:
     is not a number raises ``ValueError`` (callers turn it into a ``DataError``
     naming the file), so an unexpected code is never silently read as missing.
     """
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return np.nan
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)

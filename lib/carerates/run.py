@@ -33,6 +33,9 @@ def strip_volatile(notebook: dict) -> dict:
     for cell in notebook.get("cells", []):
         for key in VOLATILE_CELL_KEYS:
             cell.get("metadata", {}).pop(key, None)
+        # papermill gives its injected-parameters cell a random id on every run
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+            cell["id"] = "injected-parameters"
     return notebook
 
 

@@ -41,12 +41,19 @@ def read_laa1(path: str | Path, first_year: int, last_year: int) -> tuple[pd.Dat
     if len(header_rows) != 1:
         raise DataError(path, "sheet LAA1: cannot find the 'LA Code' header row")
     year_row = sheet.iloc[header_rows[0] + 1]
-    found = [int(float(v)) for v in year_row.iloc[3:].tolist() if pd.notna(v) and str(v).strip()]
+    # Column positions come from the year row itself (numbers first, then rates), so a
+    # release whose columns moved is read from where its years are, or rejected.
+    positions = [(i, int(float(v))) for i, v in enumerate(year_row.tolist())
+                 if i >= 3 and pd.notna(v) and str(v).strip()]
+    found = [year for _, year in positions]
     expected = years + years
     if found != expected:
         raise DataError(path, f"sheet LAA1: year columns are {found}, expected {expected}")
-    number_cols = list(range(3, 3 + len(years)))
-    rate_cols = list(range(4 + len(years), 4 + 2 * len(years)))
+    number_cols = [i for i, _ in positions[: len(years)]]
+    rate_cols = [i for i, _ in positions[len(years):]]
+    if number_cols != list(range(3, 3 + len(years))) or rate_cols[0] <= number_cols[-1] + 1:
+        raise DataError(path, f"sheet LAA1: number and rate columns at {number_cols} and {rate_cols}, "
+                              "expected the numbers from column 4 and a blank column before the rates")
 
     rows, aggregates = [], []
     region = None
