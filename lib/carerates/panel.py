@@ -186,3 +186,42 @@ def load_panel(start: int = 2012, end: int = 2017) -> tuple[pd.DataFrame, dict[s
     tables = load_tables()
     las = read_parquet(paths.processed("las.parquet"))
     return build_panel(tables, las, start, end), tables
+
+
+def missing_reasons(frame: pd.DataFrame, columns, labels: pd.Series) -> str:
+    """``"name (col, col); ..."`` for each row of ``frame`` missing one of ``columns``, sorted by
+    label: says which LAs a complete-case model leaves out and why."""
+    missing = frame[list(columns)].isna()
+    rows = missing[missing.any(axis=1)]
+    parts = sorted(f"{labels[i]} ({', '.join(c for c in columns if rows.loc[i, c])})" for i in rows.index)
+    return "; ".join(parts) or "none"
+
+
+def rate_ratio_words(row, unit: str = "one SD more") -> str:
+    """A tidy row of a count model in words: % difference in the rate for ``unit`` of the
+    predictor (default one SD, for standardised predictors), CI and p."""
+    rr, low, high = row["rate_ratio"], row["rr_ci_low"], row["rr_ci_high"]
+    direction = "higher" if rr >= 1 else "lower"
+    verdict = ("the interval excludes 1: an association that holds with the other terms fixed"
+               if low > 1 or high < 1 else "the interval includes 1: no clear association")
+    return (f"{row['term']}: {unit} goes with a {abs(rr - 1) * 100:.1f}% {direction} rate "
+            f"(rate ratio {rr:.3f}, 95% CI {low:.3f} to {high:.3f}, p = {row['p_value']:.2g}); {verdict}")
+
+
+def estimate_words(row, unit: str) -> str:
+    """A tidy row of a linear model in words (``unit``: what one unit of the predictor is)."""
+    est, low, high = row["estimate"], row["ci_low"], row["ci_high"]
+    verdict = "interval excludes 0" if low > 0 or high < 0 else "interval includes 0"
+    return (f"{row['term']}: {est:+.2f} per 10,000 {unit} (95% CI {low:+.2f} to {high:+.2f}, "
+            f"p = {row['p_value']:.2g}); {verdict}")
+
+
+def plain_log_axis(ax, ticks=(0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)) -> None:
+    """Plain decimal tick labels on a log-scaled x axis of rate ratios (within its limits)."""
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter, NullLocator
+
+    low, high = ax.get_xlim()
+    ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%.1f"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
