@@ -100,7 +100,7 @@ def test_success_moves_outputs_and_strips_metadata(executed):
 
 
 def test_rerun_gives_same_bytes_and_keeps_unchanged_outputs(executed, root):
-    """Re-executing the committed notebook (as make does, without -p) changes nothing."""
+    """Re-executing the notebook with the same parameters changes nothing."""
     _, _, _, content = executed
     source = root / "notebooks" / "99_ok.ipynb"
     source.write_bytes(content)
@@ -108,7 +108,7 @@ def test_rerun_gives_same_bytes_and_keeps_unchanged_outputs(executed, root):
     figure.parent.mkdir()
     figure.write_text("value 7\n")
     os.utime(figure, ns=(10**18, 10**18))
-    written = run.execute(source, quiet=True)
+    written = run.execute(source, {"value": 7}, quiet=True)
     assert written == [root / "data" / "processed" / "p99.parquet"]
     assert figure.stat().st_mtime_ns == 10**18
     assert source.read_bytes() == content

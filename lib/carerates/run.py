@@ -73,9 +73,16 @@ def execute(notebook: Path, parameters: dict | None = None, quiet: bool = False)
         stage = Path(tmp) / "files"
         stage.mkdir()
         executed = Path(tmp) / notebook.name
+        # A previous run's injected parameters would silently override the defaults:
+        # execute from a copy without them, so the parameters are exactly those given.
+        source = Path(tmp) / f"source-{notebook.name}"
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+        content["cells"] = [c for c in content["cells"]
+                            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        source.write_text(json.dumps(content), encoding="utf-8")
         os.environ["CARERATES_STAGE"] = str(stage)
         try:
-            pm.execute_notebook(str(notebook), str(executed), parameters=parameters or {},
+            pm.execute_notebook(str(source), str(executed), parameters=parameters or {},
                                 cwd=str(notebook.parent), progress_bar=False, log_output=not quiet,
                                 kernel_name="python3")
         finally:
