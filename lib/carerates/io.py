@@ -129,6 +129,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[io.IOBase]:
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; outputs are ordinary readable files
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
