@@ -1,0 +1,614 @@
+"""Multivariate models on LA tables and LA-by-year panels (statsmodels).
+
+The study tested each factor on its own; these helpers fit the factors together,
+so a chapter can show, in a few readable cells, a count model of the number of
+children looked after, an OLS of the rate for comparison, a within-LA model of
+change, their diagnostics and multiplicity-adjusted p-values.
+
+Conventions shared by every fitting function:
+
+- Inputs are pandas frames with one row per unit (LA, or LA-year for the panel).
+  Column names must be Python identifiers (``low_income_pct``, ``turnover_pct``),
+  so that model terms read as the columns do.
+- Rows with a missing value in any column a model uses are dropped *explicitly*
+  (never silently by the formula machinery): the returned :class:`Fit` records
+  ``n`` (rows used), ``n_dropped`` and ``dropped`` (the index labels left out), and
+  keeps the complete-case frame in ``data`` with the caller's index.
+- Every fit returns a :class:`Fit`; :func:`tidy` turns it into one row per term
+  with estimates and 95% confidence intervals, :func:`glance` into one row per
+  model (N, fit statistics).
+
+Standard errors: HC1 (heteroskedasticity-robust, Stata's ``robust``) for the
+cross-sectional models; clustered by LA for the within model. Rate ratios
+(``exp`` of the coefficients, with their intervals) are added for count models.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+from .errors import DataError
+
+__all__ = [
+    "Fit",
+    "complete_cases",
+    "standardise",
+    "fit_count_models",
+    "fit_ols",
+    "fit_within",
+    "tidy",
+    "glance",
+    "vif",
+    "influence",
+    "adjust_pvalues",
+    "coefficient_plot",
+]
+
+#: Confidence level of every interval these helpers report.
+CONFIDENCE = 0.95
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# patsy's names for a treatment-coded level: C(region)[T.North East] or
+# C(region, Treatment(reference='London'))[T.North East]
+_CATEGORY_TERM = re.compile(r"^C\((?P<var>[A-Za-z_][A-Za-z0-9_]*)(?:,[^\[]*)?\)\[T\.(?P<level>.*)\]$")
+
+
+@dataclass
+class Fit:
+    """A fitted model with the bookkeeping a report needs.
+
+    Attributes
+    ----------
+    name: label used in tables and plots (``"poisson"``, ``"ols"``...).
+    kind: ``"count"``, ``"ols"`` or ``"within"``.
+    result: the statsmodels results object.
+    data: the complete-case rows the model used (caller's index kept).
+    n, n_dropped: rows used, rows dropped for a missing value.
+    dropped: index labels of the dropped rows (sorted when sortable).
+    formula: the model formula (for ``within``, the formula on demeaned data).
+    terms: the coefficients :func:`tidy` reports, in order (``None`` = all).
+    extra: model-specific facts (``alpha`` of the negative binomial, number of
+        clusters, of LAs and years of the within model...).
+    """
+
+    name: str
+    kind: str
+    result: object
+    data: pd.DataFrame
+    n: int
+    n_dropped: int
+    dropped: list
+    formula: str
+    terms: list[str] | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # no object addresses in notebook outputs
+        return f"Fit(name={self.name!r}, kind={self.kind!r}, n={self.n}, n_dropped={self.n_dropped}, formula={self.formula!r})"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _check_names(columns: Iterable[str], frame: pd.DataFrame) -> None:
+    columns = list(columns)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(None, f"model column(s) {missing} not in the data; columns are {list(map(str, frame.columns))}")
+    bad = [c for c in columns if not _IDENTIFIER.match(str(c))]
+    if bad:
+        raise ValueError(f"model column names must be Python identifiers (rename them): {bad}")
+
+
+def complete_cases(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, list]:
+    """The rows of ``frame`` with no missing value in ``columns``, and the dropped labels.
+
+    Returns ``(complete, dropped)`` where ``dropped`` lists the index labels of the
+    rows left out (sorted when the labels are sortable), so a notebook can say
+    which LAs a model could not use and why.
+    """
+    columns = list(dict.fromkeys(columns))
+    _check_names(columns, frame)
+    keep = frame[columns].notna().all(axis=1)
+    dropped = list(frame.index[~keep])
+    try:
+        dropped = sorted(dropped)
+    except TypeError:
+        pass
+    return frame.loc[keep].copy(), dropped
+
+
+def standardise(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``frame`` with ``columns`` replaced by z-scores ((x - mean) / SD).
+
+    The SD is the sample SD (ddof=1) over the non-missing values. A coefficient on a
+    standardised predictor is the change in the outcome (or, in a count model, in
+    the log rate) *per standard deviation* of that predictor, which puts predictors
+    measured in %, pounds and counts on one scale. Standardise the rows the model
+    will use (call :func:`complete_cases` first), so "one SD" is the SD in the
+    analysis sample. A constant column raises ``ValueError``.
+    """
+    _check_names(columns, frame)
+    out = frame.copy()
+    for column in columns:
+        values = out[column].astype(float)
+        sd = values.std(ddof=1)
+        if not np.isfinite(sd) or sd == 0:
+            raise ValueError(f"cannot standardise {column!r}: its SD is {sd}")
+        out[column] = (values - values.mean()) / sd
+    return out
+
+
+def _categorical_terms(categorical) -> tuple[list[str], list[str]]:
+    """(column names, formula terms) for ``categorical`` given as names or {name: reference}."""
+    if categorical is None:
+        return [], []
+    if isinstance(categorical, str):
+        categorical = (categorical,)
+    if isinstance(categorical, Mapping):
+        names = list(categorical)
+        terms = [
+            f"C({name})" if reference is None else f"C({name}, Treatment(reference={reference!r}))"
+            for name, reference in categorical.items()
+        ]
+    else:
+        names = list(categorical)
+        terms = [f"C({name})" for name in names]
+    return names, terms
+
+
+def _rhs(predictors: Sequence[str], categorical_terms: Sequence[str]) -> str:
+    return " + ".join(list(predictors) + list(categorical_terms)) or "1"
+
+
+def _prepare(data, columns, categorical_names):
+    frame, dropped = complete_cases(data, columns)
+    if len(frame) == 0:
+        raise DataError(None, f"no complete rows for the model columns {list(columns)}")
+    for name in categorical_names:
+        # Only the levels present in the analysis sample, else patsy makes empty dummies.
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].cat.remove_unused_categories()
+    return frame, dropped
+
+
+# ----------------------------------------------------------------------------- fits
+
+
+def fit_count_models(
+    data: pd.DataFrame,
+    outcome_count: str,
+    exposure: str,
+    predictors: Sequence[str],
+    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
+    cov_type: str = "HC1",
+) -> dict[str, Fit]:
+    """Poisson and negative binomial models of a count with an exposure.
+
+    ``log E[count] = log(exposure) + b0 + b'x (+ region effects)``: with the number
+    of children looked after as the count and the child population as the
+    exposure, ``exp(b)`` is the rate ratio for one unit (one SD, if standardised)
+    of a predictor, holding the others fixed.
+
+    Returns ``{"poisson": Fit, "negative_binomial": Fit}``.
+
+    - Poisson: a GLM with ``offset = log(exposure)`` and HC1 robust standard
+      errors. Its point estimates stay consistent when the counts are
+      over-dispersed (only the mean must be right); the robust errors fix the
+      inference (quasi-Poisson / "Poisson pseudo-ML").
+    - Negative binomial (NB2, variance ``mu + alpha * mu**2``), fitted as a GLM
+      with ``alpha`` at its maximum-likelihood value, found by maximising the
+      profile log-likelihood over ``log(alpha)`` (each step an IRLS fit of the
+      NB GLM). This is the joint ML estimate of ``(b, alpha)`` (the test checks
+      it against statsmodels' discrete ``NegativeBinomial``), but the profile
+      is robust at the Poisson boundary (``alpha`` near 0), where the joint
+      optimiser can step to a negative ``alpha`` and fail, and the GLM result,
+      unlike the discrete one, supports influence diagnostics. Conditioning on
+      ``alpha`` costs nothing asymptotically: in NB2 the information matrix is
+      block-diagonal between ``alpha`` and the coefficients. Standard errors
+      are HC1 as for Poisson (``cov_type``). ``alpha`` and its model-based
+      standard error are in ``Fit.extra``; AIC counts ``alpha`` as a parameter.
+
+    ``categorical``: column names entered as treatment-coded factors (first level,
+    or the reference given as ``{"region": "London"}``), default ``("region",)``.
+    """
+    names, cat_terms = _categorical_terms(categorical)
+    columns = [outcome_count, exposure, *predictors, *names]
+    frame, dropped = _prepare(data, columns, names)
+    if (frame[exposure] <= 0).any():
+        raise DataError(None, f"exposure {exposure!r} must be positive; {int((frame[exposure] <= 0).sum())} row(s) are not")
+    if (frame[outcome_count] < 0).any():
+        raise DataError(None, f"count {outcome_count!r} has negative values")
+    formula = f"{outcome_count} ~ {_rhs(predictors, cat_terms)}"
+    offset = np.log(frame[exposure].astype(float).to_numpy())
+
+    poisson = smf.glm(formula, frame, family=sm.families.Poisson(), offset=offset).fit(cov_type=cov_type)
+
+    negbin, alpha, alpha_se = _fit_negative_binomial(formula, frame, offset, cov_type)
+
+    common = dict(data=frame, n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula)
+    return {
+        "poisson": Fit(name="poisson", kind="count", result=poisson,
+                       extra={"exposure": exposure, "cov_type": cov_type}, **common),
+        "negative_binomial": Fit(
+            name="negative_binomial", kind="count", result=negbin,
+            extra={"exposure": exposure, "cov_type": cov_type, "alpha": alpha, "alpha_se": alpha_se,
+                   "loglike": float(negbin.llf),
+                   # alpha is a parameter too: count it in the AIC.
+                   "aic": float(-2 * negbin.llf + 2 * (len(negbin.params) + 1))},
+            **common),
+    }
+
+
+#: Search range of the NB2 dispersion: from practically Poisson to extreme over-dispersion.
+_LOG_ALPHA_BOUNDS = (np.log(1e-8), np.log(100.0))
+
+
+def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
+    """Model-based SE of the NB2 ``alpha``, from the curvature of the log-likelihood in ``log(alpha)``.
+
+    The fitted means are held fixed: since the information matrix of NB2 is
+    block-diagonal between ``alpha`` and the coefficients, this equals the joint
+    ML standard error asymptotically (the test compares them). NaN at the
+    Poisson boundary (``alpha`` ~ 0), where the curvature is uninformative.
+    """
+    if alpha < 1e-6:
+        return float("nan")
+    y, mu = np.asarray(result.model.endog, dtype=float), np.asarray(result.mu, dtype=float)
+
+    def loglike(log_alpha):
+        return sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha))).loglike(y, mu)
+
+    theta = np.log(alpha)
+    curvature = (loglike(theta + step) - 2 * loglike(theta) + loglike(theta - step)) / step**2
+    if not np.isfinite(curvature) or curvature >= 0:
+        return float("nan")
+    return float(alpha * np.sqrt(-1 / curvature))  # delta method from log(alpha) to alpha
+
+
+def _fit_negative_binomial(formula, frame, offset, cov_type):
+    """NB2 GLM at the profile-ML ``alpha``; returns (result, alpha, alpha_se)."""
+    from scipy.optimize import minimize_scalar
+
+    def fit_at(log_alpha, **kwargs):
+        family = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
+        return smf.glm(formula, frame, family=family, offset=offset).fit(**kwargs)
+
+    search = minimize_scalar(lambda a: -fit_at(a).llf, bounds=_LOG_ALPHA_BOUNDS, method="bounded",
+                             options={"xatol": 1e-8})
+    alpha = float(np.exp(search.x))
+    result = fit_at(search.x, cov_type=cov_type)
+    alpha_se = _alpha_standard_error(result, alpha)
+    return result, alpha, alpha_se
+
+
+def fit_ols(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
+    cov_type: str = "HC1",
+    name: str = "ols",
+) -> Fit:
+    """OLS of ``outcome`` on ``predictors`` (+ treatment-coded ``categorical``), HC1 errors.
+
+    Inference uses the t distribution with the residual degrees of freedom (as
+    Stata's ``regress, robust``).
+    """
+    names, cat_terms = _categorical_terms(categorical)
+    frame, dropped = _prepare(data, [outcome, *predictors, *names], names)
+    formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
+    result = smf.ols(formula, frame).fit(cov_type=cov_type, use_t=True)
+    return Fit(name=name, kind="ols", result=result, data=frame, n=len(frame), n_dropped=len(dropped),
+               dropped=dropped, formula=formula, extra={"cov_type": cov_type})
+
+
+def _demean_two_way(frame: pd.DataFrame, columns: Sequence[str], entity: str, time: str,
+                    tol: float = 1e-10, max_iter: int = 10_000) -> pd.DataFrame:
+    """Sweep out entity and time means by alternating projections.
+
+    Exact in one pass for a balanced panel; for an unbalanced one (after missing
+    rows are dropped) the alternation converges to the two-way within
+    transformation, so the slopes equal those of OLS with entity and time dummies.
+    """
+    values = frame[list(columns)].astype(float).copy()
+    entity_key, time_key = frame[entity].to_numpy(), frame[time].to_numpy()
+    for _ in range(max_iter):
+        before = values.to_numpy().copy()
+        values = values - values.groupby(entity_key).transform("mean")
+        values = values - values.groupby(time_key).transform("mean")
+        if np.max(np.abs(values.to_numpy() - before)) < tol:
+            return values
+    raise RuntimeError("two-way demeaning did not converge")
+
+
+def fit_within(
+    panel: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    entity: str = "gss",
+    time: str = "year",
+    name: str = "within",
+) -> Fit:
+    """Two-way fixed effects (LA and year) OLS with errors clustered by LA.
+
+    ``y_it = a_i + g_t + b'x_it + e_it``. The LA effects ``a_i`` absorb everything
+    about an LA that does not change over the window (its region, its long-run
+    level of need, its recording practice); the year effects ``g_t`` absorb what
+    moves every LA together (national policy, court judgements, the economy).
+    ``b`` is then identified only from each LA's movements around its own
+    average, relative to the national trend: it answers "when an LA's predictor
+    rose more than usual, did its rate rise more than usual?", not "do LAs with
+    more of it have higher rates?". It does not make ``b`` causal: time-varying
+    confounders, reverse causation within the year, and measurement error
+    (attenuation is worse within than between) all remain.
+
+    Estimation: the outcome and predictors are two-way demeaned (see
+    :func:`_demean_two_way`) and regressed on each other without a constant;
+    the slopes equal those of OLS with LA and year dummies (the test checks
+    this). Standard errors are clustered by ``entity`` (robust to any
+    correlation within an LA over time and to heteroskedasticity), with the
+    small-sample factor ``G/(G-1) * (N-1)/(N-K)`` where ``K`` counts the
+    slopes only, as Stata's ``xtreg, fe vce(cluster)`` does (LA effects are
+    nested within the clusters, Cameron & Miller 2015, section III.B);
+    inference uses t with ``G-1`` degrees of freedom.
+
+    LAs observed in only one year after dropping missing rows carry no within
+    information and are dropped too (``extra["singletons"]``); they are also
+    counted in ``n_dropped``. No linearmodels dependency.
+    """
+    for key in (entity, time):
+        if key not in panel.columns:
+            raise DataError(None, f"panel has no {key!r} column")
+    if panel.duplicated([entity, time]).any():
+        raise DataError(None, f"panel has duplicate ({entity}, {time}) rows")
+    frame, dropped = _prepare(panel, [outcome, *predictors, entity, time], [])
+    counts = frame.groupby(entity)[time].transform("size")
+    singleton_rows = list(frame.index[counts.to_numpy() < 2])
+    singletons = sorted(frame.loc[counts < 2, entity].unique().tolist())
+    frame = frame.loc[counts >= 2].copy()
+    dropped = dropped + singleton_rows
+    try:
+        dropped = sorted(dropped)
+    except TypeError:
+        pass
+    n_entities = frame[entity].nunique()
+    if n_entities < 2:
+        raise DataError(None, "the within model needs at least two LAs observed in two or more years")
+    demeaned = _demean_two_way(frame, [outcome, *predictors], entity, time)
+    formula = f"{outcome} ~ {' + '.join(predictors)} - 1"
+    groups = pd.factorize(frame[entity], sort=True)[0]
+    result = smf.ols(formula, demeaned).fit(
+        cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True, "df_correction": True},
+        use_t=True,
+    )
+    # Within R^2: share of the two-way demeaned variation of the outcome explained.
+    resid = demeaned[outcome] - demeaned[list(predictors)].to_numpy() @ result.params.to_numpy()
+    within_r2 = 1 - float((resid**2).sum() / (demeaned[outcome] ** 2).sum())
+    return Fit(
+        name=name, kind="within", result=result, data=frame, n=len(frame), n_dropped=len(dropped),
+        dropped=dropped, formula=f"{outcome} ~ {' + '.join(predictors)} + C({entity}) + C({time})",
+        terms=list(predictors),
+        extra={"entity": entity, "time": time, "n_entities": int(n_entities),
+               "n_periods": int(frame[time].nunique()), "clusters": int(n_entities),
+               "singletons": singletons, "within_r2": within_r2},
+    )
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _clean_term(term: str) -> str:
+    match = _CATEGORY_TERM.match(term)
+    if match:
+        return f"{match['var']}: {match['level']}"
+    return term
+
+
+def tidy(fit: Fit, model_name: str | None = None) -> pd.DataFrame:
+    """One row per coefficient: ``model, term, estimate, std_error, ci_low, ci_high, p_value``.
+
+    Count models add ``rate_ratio, rr_ci_low, rr_ci_high`` (the exponentiated
+    estimate and interval). Terms keep the model's order (intercept, predictors
+    in the order given, then factor levels as ``region: North East``), so the
+    table is deterministic. For a within model only the predictors are
+    reported (the fixed effects are nuisance parameters). Intervals are 95%.
+    """
+    result = fit.result
+    params = pd.Series(result.params)
+    bse = pd.Series(result.bse, index=params.index)
+    pvalues = pd.Series(result.pvalues, index=params.index)
+    ci = pd.DataFrame(result.conf_int(alpha=1 - CONFIDENCE))
+    ci.index = params.index
+    terms = fit.terms if fit.terms is not None else list(params.index)
+    # Intercept, then predictors as given, then factor levels (patsy puts factors first).
+    rank = {t: (0 if t == "Intercept" else 2 if _CATEGORY_TERM.match(t) else 1) for t in terms}
+    terms = sorted(terms, key=lambda t: rank[t])
+    out = pd.DataFrame({
+        "model": model_name or fit.name,
+        "term": [_clean_term(t) for t in terms],
+        "estimate": params[terms].to_numpy(dtype=float),
+        "std_error": bse[terms].to_numpy(dtype=float),
+        "ci_low": ci.loc[terms, 0].to_numpy(dtype=float),
+        "ci_high": ci.loc[terms, 1].to_numpy(dtype=float),
+        "p_value": pvalues[terms].to_numpy(dtype=float),
+    })
+    if fit.kind == "count":
+        out["rate_ratio"] = np.exp(out["estimate"])
+        out["rr_ci_low"] = np.exp(out["ci_low"])
+        out["rr_ci_high"] = np.exp(out["ci_high"])
+    out["n"] = fit.n
+    return out
+
+
+def glance(fit: Fit, model_name: str | None = None) -> pd.DataFrame:
+    """One row per model: ``model, kind, n, n_dropped, formula`` and fit statistics.
+
+    OLS: ``r2, adj_r2``; count models: ``aic, deviance, pearson_chi2_df`` (Pearson
+    chi-square / residual df: about 1 if the Poisson variance fits, much more
+    if over-dispersed) and ``alpha`` for the negative binomial; within:
+    ``within_r2, n_entities, n_periods``.
+    """
+    result = fit.result
+    row = {"model": model_name or fit.name, "kind": fit.kind, "n": fit.n, "n_dropped": fit.n_dropped,
+           "formula": fit.formula}
+    if fit.kind == "ols":
+        row.update(r2=float(result.rsquared), adj_r2=float(result.rsquared_adj))
+    elif fit.kind == "count":
+        row.update(aic=float(fit.extra.get("aic", result.aic)), deviance=float(result.deviance),
+                   pearson_chi2_df=float(result.pearson_chi2 / result.df_resid),
+                   alpha=float(fit.extra.get("alpha", np.nan)))
+    elif fit.kind == "within":
+        row.update(within_r2=fit.extra["within_r2"], n_entities=fit.extra["n_entities"],
+                   n_periods=fit.extra["n_periods"])
+    return pd.DataFrame([row])
+
+
+# ----------------------------------------------------------------------------- diagnostics
+
+
+def vif(data: pd.DataFrame, predictors: Sequence[str]) -> pd.DataFrame:
+    """Variance inflation factors: ``predictor, vif, n``.
+
+    VIF_j = 1 / (1 - R_j^2), R_j^2 from regressing predictor j on the other
+    predictors with a constant, on the rows complete for all of them. 1 means
+    uncorrelated with the rest; above about 5-10 the coefficient's variance is
+    badly inflated by collinearity. Numeric predictors only (for a factor such as
+    region use a generalised VIF, or compare with and without it).
+    """
+    predictors = list(predictors)
+    if len(predictors) < 2:
+        raise ValueError("VIF needs at least two predictors")
+    frame, _ = complete_cases(data, predictors)
+    design = sm.add_constant(frame[predictors].astype(float).to_numpy(), has_constant="add")
+    values = [float(variance_inflation_factor(design, i + 1)) for i in range(len(predictors))]
+    return pd.DataFrame({"predictor": predictors, "vif": values, "n": len(frame)})
+
+
+def influence(fit: Fit, labels: str | pd.Series | None = None) -> pd.DataFrame:
+    """Which rows drive the fit: Cook's distance, leverage, studentised residual.
+
+    Columns ``label, cooks_distance, leverage, studentized_residual,
+    cooks_above_4_over_n`` (the common 4/N screening threshold), sorted by Cook's
+    distance, largest first (ties by label). ``labels`` is a column of
+    ``fit.data`` (e.g. ``"la_name"``) or a Series indexed like the data; default:
+    the data's index. Works for OLS and for the count models (GLM influence:
+    Pearson-based studentised residuals, GLM hat values). Not for the within
+    model (its influence is not per LA).
+    """
+    if fit.kind == "within":
+        raise ValueError("influence() is for cross-sectional fits; for the within model refit leaving each LA out")
+    measures = fit.result.get_influence()
+    if fit.kind == "ols":
+        studentized = measures.resid_studentized_external
+    else:
+        studentized = measures.resid_studentized
+    cooks = measures.cooks_distance[0]
+    if labels is None:
+        label_values = fit.data.index.to_numpy()
+    elif isinstance(labels, str):
+        label_values = fit.data[labels].to_numpy()
+    else:
+        label_values = pd.Series(labels).reindex(fit.data.index).to_numpy()
+    out = pd.DataFrame({
+        "label": label_values,
+        "cooks_distance": np.asarray(cooks, dtype=float),
+        "leverage": np.asarray(measures.hat_matrix_diag, dtype=float),
+        "studentized_residual": np.asarray(studentized, dtype=float),
+    })
+    out["cooks_above_4_over_n"] = out["cooks_distance"] > 4 / fit.n
+    out["_order"] = -out["cooks_distance"]
+    out = out.sort_values(["_order", "label"], kind="mergesort").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- multiplicity
+
+_METHODS = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "benjamini-hochberg": "fdr_bh",
+            "bonferroni": "bonferroni"}
+
+
+def adjust_pvalues(p, method: str = "holm"):
+    """Multiplicity-adjusted p-values, NaN-safe, in the input's order and type.
+
+    ``method``: ``"holm"`` (controls the family-wise error rate; uniformly more
+    powerful than Bonferroni) or ``"bh"``/``"fdr_bh"`` (Benjamini-Hochberg,
+    controls the false discovery rate). Missing p-values stay missing and do not
+    count in the family. A Series in gives a Series (same index) out; anything
+    else gives a numpy array.
+    """
+    key = _METHODS.get(str(method).lower())
+    if key is None:
+        raise ValueError(f"unknown method {method!r}; use one of {sorted(_METHODS)}")
+    values = np.asarray(p, dtype=float)
+    if np.any((values < 0) | (values > 1)):
+        raise ValueError("p-values must lie in [0, 1]")
+    out = np.full(values.shape, np.nan)
+    present = ~np.isnan(values)
+    if present.any():
+        out[present] = multipletests(values[present], method=key)[1]
+    if isinstance(p, pd.Series):
+        return pd.Series(out, index=p.index, name=p.name)
+    return out
+
+
+# ----------------------------------------------------------------------------- plot
+
+
+def coefficient_plot(tidy_frame: pd.DataFrame, ax=None, scale: str | None = None,
+                     terms: Sequence[str] | None = None, xlabel: str | None = None):
+    """Point estimates with 95% intervals, one row per term, models side by side.
+
+    ``tidy_frame``: output of :func:`tidy` (several models concatenated is fine:
+    they are dodged vertically and shown in a legend). ``scale``:
+    ``"rate_ratio"`` (log axis, reference line at 1; needs count models) or
+    ``"estimate"`` (reference at 0); default rate ratio if every row has one.
+    ``terms`` selects and orders the terms (default: all but the intercept,
+    in first-appearance order). Call ``carerates.plots.use_house_style()`` once
+    at the top of the notebook; this function does not change global style.
+    Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    frame = tidy_frame.copy()
+    if "model" not in frame.columns:
+        frame["model"] = "model"
+    if scale is None:
+        scale = "rate_ratio" if "rate_ratio" in frame.columns and frame["rate_ratio"].notna().all() else "estimate"
+    if scale == "rate_ratio":
+        est, low, high, ref = "rate_ratio", "rr_ci_low", "rr_ci_high", 1.0
+    elif scale == "estimate":
+        est, low, high, ref = "estimate", "ci_low", "ci_high", 0.0
+    else:
+        raise ValueError("scale must be 'rate_ratio' or 'estimate'")
+    if terms is None:
+        terms = [t for t in dict.fromkeys(frame["term"]) if t != "Intercept"]
+    terms = list(terms)
+    models = list(dict.fromkeys(frame["model"]))
+    frame = frame[frame["term"].isin(terms)]
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(terms) * max(1, len(models)) ** 0.5 + 1.2))
+    height = 0.7
+    step = height / max(1, len(models))
+    for k, model in enumerate(models):
+        rows = frame[frame["model"] == model].set_index("term").reindex(terms)
+        y = np.arange(len(terms))[::-1] + (k - (len(models) - 1) / 2) * step * -1
+        ax.errorbar(rows[est], y, xerr=[rows[est] - rows[low], rows[high] - rows[est]],
+                    fmt="o", ms=4, capsize=2, lw=1, label=model)
+    ax.axvline(ref, color="0.5", lw=0.8, ls="--", zorder=0)
+    ax.set_yticks(np.arange(len(terms))[::-1])
+    ax.set_yticklabels(terms)
+    if scale == "rate_ratio":
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel or ("rate ratio (95% CI)" if scale == "rate_ratio" else "coefficient (95% CI)"))
+    if len(models) > 1:
+        ax.legend(frameon=False, fontsize="small")
+    return ax
