@@ -144,3 +144,18 @@ def test_strip_volatile():
     out = run.strip_volatile(nb)
     assert out["metadata"] == {"kernelspec": {"name": "python3"}}
     assert out["cells"][0]["metadata"] == {"tags": ["x"]}
+
+
+def test_coalesce_streams_merges_consecutive_text_of_one_stream():
+    outputs = [
+        {"output_type": "stream", "name": "stdout", "text": ["16 tables:"]},
+        {"output_type": "stream", "name": "stdout", "text": ["\n", "a, b\n"]},
+        {"output_type": "stream", "name": "stderr", "text": ["warning\n"]},
+        {"output_type": "display_data", "data": {}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "after\n"},
+    ]
+    merged = run.coalesce_streams(outputs)
+    assert [o["output_type"] for o in merged] == ["stream", "stream", "display_data", "stream"]
+    assert merged[0]["text"] == ["16 tables:\n", "a, b\n"]
+    assert merged[1]["name"] == "stderr"
+    assert merged[3]["text"] == ["after\n"]

@@ -31,12 +31,34 @@ def strip_volatile(notebook: dict) -> dict:
     for key in VOLATILE_NOTEBOOK_KEYS:
         notebook.get("metadata", {}).pop(key, None)
     for cell in notebook.get("cells", []):
+        if "outputs" in cell:
+            cell["outputs"] = coalesce_streams(cell["outputs"])
         for key in VOLATILE_CELL_KEYS:
             cell.get("metadata", {}).pop(key, None)
         # papermill gives its injected-parameters cell a random id on every run
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
             cell["id"] = "injected-parameters"
     return notebook
+
+
+def coalesce_streams(outputs: list[dict]) -> list[dict]:
+    """Merge consecutive stdout (or stderr) outputs into one.
+
+    How the kernel splits printed text into messages depends on timing, so the
+    same cell can store one stream output or several; merged, they repeat byte
+    for byte (nbval merges them the same way before comparing).
+    """
+    merged: list[dict] = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream" and merged[-1].get("name") == output.get("name")):
+            text = "".join(merged[-1]["text"]) + "".join(output["text"])
+            merged[-1]["text"] = text.splitlines(keepends=True)
+        else:
+            if output.get("output_type") == "stream":
+                output = {**output, "text": "".join(output["text"]).splitlines(keepends=True)}
+            merged.append(output)
+    return merged
 
 
 def deterministic_env() -> dict:
