@@ -1,0 +1,152 @@
+"""Key findings of chapter 02 (describe), read from the files it writes in figures/.
+
+The expected values are the report's calibration (../shared/spec/ANALYSIS.md, "The
+outcome"): the definition of the two period summaries must reproduce them on the
+151 LAs, at the report's rounding.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+import pytest
+
+from carerates import paths
+from carerates.las import ISLES_OF_SCILLY, REGIONS
+
+#: The report's Table 2: region, min, max (whole numbers), mean, SD (one decimal), in its order.
+TABLE_2 = [
+    ("Outer London", 22, 85, 45.6, 16.9),
+    ("South East", 21, 111, 53.6, 22.6),
+    ("East Midlands", 35, 90, 57.1, 19.1),
+    ("South West", 30, 119, 57.2, 21.9),
+    ("East of England", 36, 76, 57.6, 15.1),
+    ("Inner London", 35, 92, 62.2, 18.9),
+    ("Yorkshire and The Humber", 38, 119, 66.0, 19.4),
+    ("West Midlands", 47, 122, 79.0, 21.4),
+    ("North West", 49, 165, 85.6, 25.7),
+    ("North East", 60, 119, 87.7, 16.9),
+]
+
+
+def half_up(value: float, digits: int) -> float:
+    """Rounded as a report rounds (halves away from zero), not Python's round-half-even."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def _read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.is_file():
+        pytest.skip(f"{name} not built (run notebooks/02_describe.ipynb)")
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def table_2() -> pd.DataFrame:
+    return _read("table_02_regional_average_rate.csv")
+
+
+@pytest.fixture(scope="module")
+def national_change() -> pd.Series:
+    table = _read("table_03b_national_average_change.csv")
+    assert len(table) == 1
+    return table.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def la_averages() -> pd.DataFrame:
+    return _read("table_02a_la_averages.csv")
+
+
+def test_expected_table_is_the_spec_table():
+    """Guard against a typo here: the table above is the one ANALYSIS.md gives."""
+    spec = paths.ROOT.parent / "shared" / "spec" / "ANALYSIS.md"
+    if not spec.is_file():
+        pytest.skip(f"{spec} not available")
+    rows = []
+    for line in spec.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in REGIONS:
+            rows.append((cells[0], int(cells[1]), int(cells[2]), float(cells[3]), float(cells[4])))
+    assert rows == TABLE_2
+
+
+# --- the LA-level file -----------------------------------------------------------------------------
+
+def test_151_las_without_the_isles_of_scilly(la_averages):
+    assert len(la_averages) == 151
+    assert la_averages["gss"].is_unique
+    assert ISLES_OF_SCILLY not in set(la_averages["gss"])
+    assert not la_averages["la_name"].str.contains("Scilly", case=False).any()
+    assert la_averages[["average_rate", "average_change"]].notna().all().all()
+    assert set(la_averages["region"]) == set(REGIONS)
+
+
+def test_la_table_matches_the_canonical_one(la_averages):
+    path = paths.processed("las.parquet")
+    if not path.is_file():
+        pytest.skip("data/processed/las.parquet not built")
+    from carerates.las import analysis_las, load_las
+
+    las = analysis_las(load_las())
+    assert sorted(la_averages["gss"]) == sorted(las["gss"])
+    merged = la_averages.merge(las[["gss", "region"]], on="gss", suffixes=("", "_las"))
+    assert (merged["region"] == merged["region_las"].astype(str)).all()
+
+
+# --- national average change 2012-2017 -----------------------------------------------------------
+
+def test_national_average_change_calibration(national_change):
+    assert national_change["period"] == "2012-2017"
+    assert national_change["n"] == 151
+    assert half_up(national_change["mean"], 2) == 0.82
+    assert half_up(national_change["sd"], 2) == 2.81
+    assert half_up(national_change["min"], 1) == -5.6
+    assert half_up(national_change["max"], 0) == 10
+
+
+def test_national_average_change_from_the_la_file(national_change, la_averages):
+    change = la_averages["average_change"]
+    assert len(change) == national_change["n"]
+    assert change.mean() == pytest.approx(national_change["mean"], abs=1e-12)
+    assert change.std(ddof=1) == pytest.approx(national_change["sd"], abs=1e-12)
+    assert change.min() == pytest.approx(national_change["min"])
+    assert change.max() == pytest.approx(national_change["max"])
+
+
+# --- Table 2: regional average rate 2012-2017 ----------------------------------------------------------
+
+def test_table_2_columns_and_order(table_2):
+    assert list(table_2.columns) == ["region", "n", "min", "max", "mean", "sd"]
+    assert table_2["region"].tolist() == [row[0] for row in TABLE_2]
+    assert table_2["mean"].is_monotonic_increasing
+    assert table_2["n"].sum() == 151
+
+
+def test_table_2_values_at_the_reports_rounding(table_2):
+    got = [(r.region, half_up(r.min, 0), half_up(r.max, 0), half_up(r.mean, 1), half_up(r.sd, 1))
+           for r in table_2.itertuples()]
+    assert got == [(region, float(lo), float(hi), mean, sd) for region, lo, hi, mean, sd in TABLE_2]
+
+
+def test_table_2_from_the_la_file(table_2, la_averages):
+    grouped = la_averages.groupby("region")["average_rate"]
+    by_region = table_2.set_index("region")
+    for region, values in grouped:
+        row = by_region.loc[region]
+        assert row["n"] == len(values)
+        assert row["mean"] == pytest.approx(values.mean(), abs=1e-12)
+        assert row["sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
+        assert (row["min"], row["max"]) == (values.min(), values.max())
+
+
+def test_table_3_from_the_la_file(la_averages):
+    table_3 = _read("table_03_regional_average_change.csv").set_index("region")
+    assert table_3["mean"].is_monotonic_increasing
+    grouped = la_averages.groupby("region")["average_change"]
+    assert sorted(table_3.index) == sorted(grouped.groups)
+    for region, values in grouped:
+        assert table_3.loc[region, "n"] == len(values)
+        assert table_3.loc[region, "mean"] == pytest.approx(values.mean(), abs=1e-12)
+        assert table_3.loc[region, "sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
