@@ -97,8 +97,9 @@ def read_sheet(path: str | Path, sheet: str | int, header=None, **kwargs) -> pd.
     calamine reads these releases 10-60 times faster than openpyxl/odfpy.
     """
     path = require_file(path)
-    # Text such as "n/a" or "NA" must reach parse_number (and fail loudly there),
-    # not be turned into NaN by pandas' default missing-value markers.
+    # Every cell's text must reach parse_number, which knows the releases' codes
+    # (SUPPRESSION_CODES) and fails loudly on anything else, rather than pandas'
+    # default missing-value markers deciding silently what counts as missing.
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("na_values", [])
     try:
