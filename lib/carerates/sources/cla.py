@@ -16,6 +16,8 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError
 from ..io import parse_numbers, read_csv, read_sheet, require_columns
+from ..las import build_la_table, canonical_gss, gss_from_number
+from ..schema import Column, check_table
 
 #: LA tables per release: (file, first year, last year) of sheet LAA1.
 LAA1_RELEASES = {
@@ -110,7 +112,6 @@ def published_rates(releases: dict[str, pd.DataFrame], las: pd.DataFrame) -> tup
     rate_per_10k, number_rounded, release``) and the revisions: every LA-year
     that two releases both publish, with both rates.
     """
-    from ..las import canonical_gss
 
     order = sorted(releases, key=lambda r: int(r.rsplit("_", 1)[-1]))
     stacked = []
@@ -138,7 +139,6 @@ def read_underlying_counts(directory: str | Path, las: pd.DataFrame) -> pd.DataF
     carries LA numbers only; later files carry both codes (the 2017 file adds a
     leading ``LA_order`` column).
     """
-    from ..las import canonical_gss, gss_from_number
 
     directory = Path(directory)
     frames = []
@@ -209,6 +209,14 @@ LATER_GEOGRAPHY = {
     "E06000066": "E10000027",  # Somerset unitary (2023), same area as the county
 }
 
+def _in_2017_geography(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a post-2019 file on 2017 councils: same-area successors recoded, new areas dropped."""
+    rows = rows.copy()
+    rows["new_la_code"] = rows["new_la_code"].str.strip().replace(
+        {k: v for k, v in LATER_GEOGRAPHY.items() if v})
+    return rows[~rows["new_la_code"].isin([k for k, v in LATER_GEOGRAPHY.items() if v is None])]
+
+
 LATER_EDITIONS = {
     "2018_2022": "cla/ees/cla_number_and_rate_per_10k_children_2018_2022.csv",
     "2020_2024": "cla/ees/cla_number_and_rate_per_10k_children_2020_2024.csv",
@@ -232,11 +240,7 @@ def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.Da
     require_columns(raw, needed, path)
     rows = raw[(raw["geographic_level"] == "Local authority")
                & raw["population_type"].str.contains("31 March", regex=False)].copy()
-    rows["new_la_code"] = rows["new_la_code"].str.strip().replace(
-        {k: v for k, v in LATER_GEOGRAPHY.items() if v})
-    rows = rows[~rows["new_la_code"].isin([k for k, v in LATER_GEOGRAPHY.items() if v is None])]
-    from ..las import canonical_gss
-
+    rows = _in_2017_geography(rows)
     out = pd.DataFrame({
         "gss": canonical_gss(rows["new_la_code"], path, las).to_numpy(),
         "year": rows["time_period"].astype(int).to_numpy(),
@@ -265,11 +269,7 @@ def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     raw = read_csv(path, encoding="utf-8-sig")
     require_columns(raw, ["time_period", "geographic_level", "new_la_code", "population_estimate"], path)
     rows = raw[raw["geographic_level"] == "Local authority"].copy()
-    rows["new_la_code"] = rows["new_la_code"].str.strip().replace(
-        {k: v for k, v in LATER_GEOGRAPHY.items() if v})
-    rows = rows[~rows["new_la_code"].isin([k for k, v in LATER_GEOGRAPHY.items() if v is None])]
-    from ..las import canonical_gss
-
+    rows = _in_2017_geography(rows)
     out = pd.DataFrame({
         "gss": canonical_gss(rows["new_la_code"], path, las).to_numpy(),
         "mid_year": rows["time_period"].astype(int).to_numpy(),
@@ -286,7 +286,6 @@ def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
 
 def read_population_2009(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     """Mid-2009 children aged 0-17 per LA and England, as the 2010 CLA underlying file carries them."""
-    from ..las import gss_from_number
 
     raw = read_csv(path)
     raw.columns = [c.strip() for c in raw.columns]
@@ -319,8 +318,6 @@ def read_england_numbers(path: str | Path) -> pd.DataFrame:
 
 def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every CLA table of the ingest, validated: the LA table first, as others join on it."""
-    from ..las import build_la_table
-    from ..schema import Column, check_table
 
     parsed = {name: read_laa1(paths.raw(file), first, last)
               for name, (file, first, last) in LAA1_RELEASES.items()}
