@@ -95,6 +95,47 @@ def test_negative_binomial_glm_matches_joint_maximum_likelihood():
     assert fits["negative_binomial"].extra["alpha_se"] == pytest.approx(float(joint.bse["alpha"]), rel=0.05)
 
 
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning")
+def test_negative_binomial_matches_statsmodels_joint_fit_to_many_digits():
+    """Newton's method converges quadratically: the alpha and coefficients equal a tightly
+    converged statsmodels fit far beyond the 6 significant digits the result files keep."""
+    frame = simulate_counts(n=150, alpha=0.04, seed=11)
+    fit = models.fit_count_models(frame, "looked_after", "population", ["x1", "x2"])["negative_binomial"]
+    assert fit.extra["alpha_method"].startswith("joint maximum likelihood")
+    joint = smf.negativebinomial("looked_after ~ x1 + x2 + C(region)", frame, exposure=frame["population"]).fit(
+        method="bfgs", maxiter=5000, gtol=1e-10, disp=0)
+    joint = smf.negativebinomial("looked_after ~ x1 + x2 + C(region)", frame, exposure=frame["population"]).fit(
+        start_params=joint.params, method="newton", maxiter=100, disp=0)
+    assert fit.extra["alpha"] == pytest.approx(float(joint.params["alpha"]), rel=1e-9)
+    params = fit.result.params
+    np.testing.assert_allclose(params.to_numpy(), joint.params[params.index].to_numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_negative_binomial_is_stable_to_last_digit_perturbations():
+    """What another processor or BLAS kernel changes (the last digits of the inputs and of
+    intermediate sums) must not reach the 6 significant digits the result files keep."""
+    frame = simulate_counts(n=150, alpha=0.04, seed=11)
+    rng = np.random.default_rng(0)
+    nudged = frame.copy()
+    nudged["population"] = frame["population"] * (1 + rng.uniform(-1e-13, 1e-13, size=len(frame)))
+    a = models.fit_count_models(frame, "looked_after", "population", ["x1", "x2"])["negative_binomial"]
+    b = models.fit_count_models(nudged, "looked_after", "population", ["x1", "x2"])["negative_binomial"]
+    assert a.extra["alpha"] == pytest.approx(b.extra["alpha"], rel=1e-9)
+    np.testing.assert_allclose(a.result.params.to_numpy(), b.result.params.to_numpy(), rtol=1e-9, atol=1e-12)
+    assert a.extra["aic"] == pytest.approx(b.extra["aic"], rel=1e-12)
+
+
+def test_negative_binomial_falls_back_to_the_profile_at_the_poisson_boundary():
+    frame = simulate_counts(n=200, alpha=0.0, seed=5)
+    fits = models.fit_count_models(frame, "looked_after", "population", ["x1", "x2"])
+    fit = fits["negative_binomial"]
+    assert fit.extra["alpha"] < 1e-3
+    # with practically no over-dispersion NB2 and Poisson agree
+    np.testing.assert_allclose(fit.result.params.to_numpy(), fits["poisson"].result.params.to_numpy(), atol=5e-3)
+    assert fit.extra["alpha_method"] in ("joint maximum likelihood (Newton)",
+                                         "profile likelihood (near the Poisson boundary)")
+
+
 def test_count_models_reject_nonpositive_exposure():
     frame = simulate_counts(n=50)
     frame.iloc[3, frame.columns.get_loc("population")] = 0

@@ -203,18 +203,23 @@ def fit_count_models(
       errors. Its point estimates stay consistent when the counts are
       over-dispersed (only the mean must be right); the robust errors fix the
       inference (quasi-Poisson / "Poisson pseudo-ML").
-    - Negative binomial (NB2, variance ``mu + alpha * mu**2``), fitted as a GLM
-      with ``alpha`` at its maximum-likelihood value, found by maximising the
-      profile log-likelihood over ``log(alpha)`` (each step an IRLS fit of the
-      NB GLM). This is the joint ML estimate of ``(b, alpha)`` (the test checks
-      it against statsmodels' discrete ``NegativeBinomial``), but the profile
-      is robust at the Poisson boundary (``alpha`` near 0), where the joint
-      optimiser can step to a negative ``alpha`` and fail, and the GLM result,
-      unlike the discrete one, supports influence diagnostics. Conditioning on
-      ``alpha`` costs nothing asymptotically: in NB2 the information matrix is
-      block-diagonal between ``alpha`` and the coefficients. Standard errors
-      are HC1 as for Poisson (``cov_type``). ``alpha`` and its model-based
-      standard error are in ``Fit.extra``; AIC counts ``alpha`` as a parameter.
+    - Negative binomial (NB2, variance ``mu + alpha * mu**2``): ``alpha`` is the
+      joint maximum-likelihood estimate of statsmodels' discrete
+      ``NegativeBinomial`` (Newton's method from the Poisson estimates, which
+      converges quadratically, so the estimate does not depend on the last
+      digits a processor or BLAS kernel computes: an optimiser stopping at a
+      loose relative tolerance made ``alpha`` differ between machines in its
+      8th digit). The model is then refitted as a GLM at that ``alpha`` with a
+      tight IRLS tolerance: the same coefficients (the test checks them against
+      the discrete fit), and the GLM result supports influence diagnostics.
+      Conditioning on ``alpha`` costs nothing asymptotically: in NB2 the
+      information matrix is block-diagonal between ``alpha`` and the
+      coefficients. At the Poisson boundary (``alpha`` near 0), where Newton can
+      step to a negative ``alpha``, ``alpha`` is found instead by maximising the
+      profile log-likelihood over ``log(alpha)``. Standard errors are HC1 as for
+      Poisson (``cov_type``). ``alpha``, its model-based standard error and how
+      it was found (``alpha_method``) are in ``Fit.extra``; AIC counts ``alpha``
+      as a parameter.
 
     ``categorical``: column names entered as treatment-coded factors (first level,
     or the reference given as ``{"region": "London"}``), default ``("region",)``.
@@ -229,9 +234,10 @@ def fit_count_models(
     formula = f"{outcome_count} ~ {_rhs(predictors, cat_terms)}"
     offset = np.log(frame[exposure].astype(float).to_numpy())
 
-    poisson = smf.glm(formula, frame, family=sm.families.Poisson(), offset=offset).fit(cov_type=cov_type)
+    poisson = smf.glm(formula, frame, family=sm.families.Poisson(), offset=offset).fit(
+        cov_type=cov_type, tol=_IRLS_TOL, maxiter=_IRLS_MAXITER)
 
-    negbin, alpha, alpha_se = _fit_negative_binomial(formula, frame, offset, cov_type)
+    negbin, alpha, alpha_se, alpha_method = _fit_negative_binomial(formula, frame, offset, cov_type, poisson)
 
     common = dict(data=frame, n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula)
     return {
@@ -240,6 +246,7 @@ def fit_count_models(
         "negative_binomial": Fit(
             name="negative_binomial", kind="count", result=negbin,
             extra={"exposure": exposure, "cov_type": cov_type, "alpha": alpha, "alpha_se": alpha_se,
+                   "alpha_method": alpha_method,
                    "loglike": float(negbin.llf),
                    # alpha is a parameter too: count it in the AIC.
                    "aic": float(-2 * negbin.llf + 2 * (len(negbin.params) + 1))},
@@ -249,6 +256,12 @@ def fit_count_models(
 
 #: Search range of the NB2 dispersion: from practically Poisson to extreme over-dispersion.
 _LOG_ALPHA_BOUNDS = (np.log(1e-8), np.log(100.0))
+#: Below this ``alpha`` the counts are practically Poisson and the joint Newton fit is unreliable.
+_ALPHA_BOUNDARY = 1e-6
+#: IRLS stops when the deviance changes by less than this (relative): far below the
+#: 6 significant digits the result files keep, so their digits do not depend on the machine.
+_IRLS_TOL = 1e-13
+_IRLS_MAXITER = 200
 
 
 def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
@@ -259,7 +272,7 @@ def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
     ML standard error asymptotically (the test compares them). NaN at the
     Poisson boundary (``alpha`` ~ 0), where the curvature is uninformative.
     """
-    if alpha < 1e-6:
+    if alpha < _ALPHA_BOUNDARY:
         return float("nan")
     y, mu = np.asarray(result.model.endog, dtype=float), np.asarray(result.mu, dtype=float)
 
@@ -273,20 +286,50 @@ def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
     return float(alpha * np.sqrt(-1 / curvature))  # delta method from log(alpha) to alpha
 
 
-def _fit_negative_binomial(formula, frame, offset, cov_type):
-    """NB2 GLM at the profile-ML ``alpha``; returns (result, alpha, alpha_se)."""
-    from scipy.optimize import minimize_scalar
+def _joint_ml_alpha(formula, frame, offset, poisson) -> float | None:
+    """``alpha`` of statsmodels' discrete NB2 fitted by Newton from the Poisson estimates.
 
-    def fit_at(log_alpha, **kwargs):
-        family = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
-        return smf.glm(formula, frame, family=family, offset=offset).fit(**kwargs)
+    ``None`` when Newton does not converge to an interior optimum (``alpha`` at the
+    Poisson boundary), so the caller falls back to the profile search.
+    """
+    import warnings
 
-    search = minimize_scalar(lambda a: -fit_at(a).llf, bounds=_LOG_ALPHA_BOUNDS, method="bounded",
-                             options={"xatol": 1e-8})
-    alpha = float(np.exp(search.x))
-    result = fit_at(search.x, cov_type=cov_type)
-    alpha_se = _alpha_standard_error(result, alpha)
-    return result, alpha, alpha_se
+    model = smf.negativebinomial(formula, frame, offset=offset, loglike_method="nb2")
+    resid = poisson.model.endog - poisson.mu
+    # Moment estimate of alpha as the start: E[(y - mu)^2 - y] = alpha * mu^2.
+    start_alpha = max(float(np.sum(resid**2 - poisson.model.endog) / np.sum(poisson.mu**2)), 0.01)
+    start = np.append(poisson.params.to_numpy(), start_alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            joint = model.fit(start_params=start, method="newton", maxiter=200, tol=1e-12, disp=False)
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+    alpha = float(joint.params.iloc[-1])
+    converged = bool(joint.mle_retvals.get("converged", False))
+    if not converged or not np.isfinite(alpha) or alpha < _ALPHA_BOUNDARY:
+        return None
+    return alpha
+
+
+def _fit_negative_binomial(formula, frame, offset, cov_type, poisson):
+    """NB2 GLM at the ML ``alpha``; returns (result, alpha, alpha_se, how alpha was found)."""
+    def fit_at(alpha, **kwargs):
+        family = sm.families.NegativeBinomial(alpha=float(alpha))
+        return smf.glm(formula, frame, family=family, offset=offset).fit(
+            tol=_IRLS_TOL, maxiter=_IRLS_MAXITER, **kwargs)
+
+    alpha = _joint_ml_alpha(formula, frame, offset, poisson)
+    method = "joint maximum likelihood (Newton)"
+    if alpha is None:
+        from scipy.optimize import minimize_scalar
+
+        search = minimize_scalar(lambda a: -fit_at(np.exp(a)).llf, bounds=_LOG_ALPHA_BOUNDS,
+                                 method="bounded", options={"xatol": 1e-10})
+        alpha = float(np.exp(search.x))
+        method = "profile likelihood (near the Poisson boundary)"
+    result = fit_at(alpha, cov_type=cov_type)
+    return result, alpha, _alpha_standard_error(result, alpha), method
 
 
 def fit_ols(
