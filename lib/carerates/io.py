@@ -166,7 +166,32 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(path, engine="pyarrow")
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> Path:
-    """A result table as CSV with Unix line endings and full precision."""
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
+#: Significant digits of the numbers in result files (../shared/spec/RESULTS.md): enough for
+#: any reported statistic, and far coarser than the last digits in which model fits differ
+#: between processors and BLAS kernels, so a rebuilt file repeats the committed bytes.
+SIGNIFICANT_DIGITS = 6
+
+
+def format_float(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A float as result files write it: whole numbers as integers, others to ``digits`` significant digits.
+
+    Missing values are empty; ``-0`` is written ``0``.
+    """
+    if value is None or not np.isfinite(value):
+        return "" if value is None or np.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value == 0:
+        return "0"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.{digits}g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, digits: int = SIGNIFICANT_DIGITS) -> Path:
+    """A result table as CSV with Unix line endings, floats at ``digits`` significant digits."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column].dtype):
+            out[column] = [format_float(v, digits) for v in out[column].to_numpy(dtype=float)]
+    text = out.to_csv(index=False, lineterminator="\n")
     return write_bytes(text.encode("utf-8"), path)
