@@ -74,3 +74,17 @@ def test_png_with_visible_change_differs(tmp_path):
     d = _png(tmp_path, "d.png", text="A different title")
     problems = compare.png_differences(a, d)
     assert problems and "pixels differ" in problems[0]
+
+
+def test_unchanged_result_keeps_committed_results_within_precision(tmp_path):
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    committed = _csv(figures, "table_09e_x.csv", pd.DataFrame({"alpha": [0.041161449]}))
+    same = _csv(tmp_path, "same.csv", pd.DataFrame({"alpha": [0.041161451]}))
+    changed = _csv(tmp_path, "changed.csv", pd.DataFrame({"alpha": [0.0412]}))
+    assert compare.unchanged_result(committed, same)
+    assert not compare.unchanged_result(committed, changed)
+    assert not compare.unchanged_result(figures / "absent.csv", same)
+    # outside figures/ (e.g. an executed notebook or a processed table) only equal bytes count
+    elsewhere = _csv(tmp_path, "elsewhere.csv", pd.DataFrame({"alpha": [0.041161449]}))
+    assert not compare.unchanged_result(elsewhere, same)

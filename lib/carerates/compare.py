@@ -91,3 +91,26 @@ def differences(committed: str | Path, rebuilt: str | Path) -> list[str]:
 
 def same_result(committed: str | Path, rebuilt: str | Path) -> bool:
     return not differences(committed, rebuilt)
+
+
+def unchanged_result(existing: str | Path, new: str | Path) -> bool:
+    """Should a rebuilt result file leave the existing one in place?
+
+    Yes when the bytes are equal, or when a table or figure is the same result at
+    the precision it is written with (see the module notes): then a rebuild on
+    another processor or BLAS kernel, where a value can straddle a rounding
+    boundary of its 6th significant digit, leaves the committed file, and
+    `git status`, untouched. Only results in figures/ (CSV, PNG) are judged this
+    way; anything else must be byte-identical.
+    """
+    existing, new = Path(existing), Path(new)
+    if not existing.is_file():
+        return False
+    if existing.read_bytes() == new.read_bytes():
+        return True
+    if existing.suffix not in (".csv", ".png") or existing.parent.name != "figures":
+        return False
+    try:
+        return same_result(existing, new)
+    except (ValueError, OSError, SyntaxError):  # unreadable either side: not the same result
+        return False
