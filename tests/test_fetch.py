@@ -48,6 +48,15 @@ def mirror(tmp_path):
     return make_mirror(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def sources_csv(tmp_path, monkeypatch):
+    """A data/sources.csv listing FILES (the default of --sources in these tests)."""
+    path = tmp_path / "sources.csv"
+    write_sources(path, urls={})
+    monkeypatch.setattr(fetch, "SOURCES", path)
+    return path
+
+
 @pytest.fixture
 def dest(tmp_path):
     return tmp_path / "raw"
@@ -56,7 +65,7 @@ def dest(tmp_path):
 # ----------------------------------------------------------------------------- copy mode
 
 def test_copy_puts_every_file_and_the_docs_in_place(mirror, dest, capsys):
-    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest), "--sources", str(mirror / "none.csv")]) == 0
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
     for rel, data in FILES.items():
         assert (dest / rel).read_bytes() == data
         assert (dest / rel).stat().st_mode & 0o222 == 0  # read-only, like the mirror
@@ -324,3 +333,33 @@ def test_verify_without_mirror_uses_sources_csv(mirror, dest, tmp_path, capsys):
     (dest / "cla/LA_tables.xlsx").write_bytes(b"x")
     assert fetch.main(args) == 1
     assert "size differs from sources.csv" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- mirror vs sources.csv
+
+def test_file_removed_from_mirror_and_its_sha256sums_fails_naming_it(tmp_path, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    mirror = make_mirror(tmp_path, {k: v for k, v in FILES.items() if k != rel})
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert rel in err and "listed in" in err and "sources.csv" in err and "incomplete" in err
+    assert (dest / "cla/LA_tables.xlsx").is_file()  # the others are copied
+
+
+def test_file_in_sha256sums_but_not_in_sources_csv_fails(tmp_path, dest, capsys):
+    extra = {**FILES, "cla/extra.csv": b"a,b\n1,2\n"}
+    mirror = make_mirror(tmp_path, extra)
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert "cla/extra.csv" in err and "not listed in" in err
+    assert not (dest / "cla/extra.csv").exists()
+
+
+def test_mirror_file_and_checksum_both_changed_fails_against_sources_csv(tmp_path, dest, capsys):
+    """A release truncated with its SHA256SUMS line updated no longer passes `make data`."""
+    rel = "cla/underlying/2017_CLA.csv"
+    mirror = make_mirror(tmp_path, {**FILES, rel: FILES[rel][:20]})
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert rel in err and f"gives {sha(FILES[rel])}" in err
+    assert not (dest / rel).exists()

@@ -32,6 +32,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable
@@ -184,16 +185,32 @@ def _mismatch(entry: Entry, sha: str, size: int, manifest: str) -> str | None:
 
 
 class _State:
-    """``data/raw/.fetch-state.json``: {file: [size, mtime_ns, verified sha256]}."""
+    """``data/raw/.fetch-state.json``: where the files came from, and what was verified.
+
+    ``{"origin": "mirror:<folder>" or "download:<base>", "manifests": {name: sha256},
+    "files": {file: [size, mtime_ns, verified sha256]}}``. ``manifests`` holds the
+    checksums of the lists the files were checked against (the mirror's SHA256SUMS,
+    data/sources.csv), so a changed list or origin is noticed without hashing data.
+    """
 
     def __init__(self, dest: Path):
         self.path = dest / STATE_NAME
+        self.origin, self.manifests = None, {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.files = {k: list(v) for k, v in data.items() if isinstance(v, list) and len(v) == 3}
-        except (OSError, ValueError, AttributeError):
+            files = data.get("files", data)  # the first format held the files only
+            self.files = {k: list(v) for k, v in files.items() if isinstance(v, list) and len(v) == 3}
+            if "files" in data:
+                self.origin = data.get("origin")
+                self.manifests = dict(data.get("manifests") or {})
+        except (OSError, ValueError, AttributeError, TypeError):
             self.files = {}
         self.dirty = False
+
+    def set_origin(self, origin: str, manifests: dict[str, str]) -> None:
+        if origin != self.origin or manifests != self.manifests:
+            self.origin, self.manifests = origin, dict(manifests)
+            self.dirty = True
 
     def is_current(self, target: Path, entry: Entry) -> bool:
         """True if the file was verified with this checksum and has not changed since."""
@@ -220,7 +237,8 @@ class _State:
     def save(self) -> None:
         if not self.dirty:
             return
-        text = json.dumps(self.files, indent=0, sort_keys=True)
+        text = json.dumps({"origin": self.origin, "manifests": self.manifests, "files": self.files},
+                          indent=0, sort_keys=True)
         _atomic_bytes(self.path, text.encode("utf-8"), mode=0o644)
         self.dirty = False
 
@@ -271,12 +289,19 @@ def _install(source: BinaryIO, target: Path, entry: Entry, manifest: str,
 # --------------------------------------------------------------------------- the three modes
 
 def _sync(entries: Iterable[Entry], dest: Path, fetch_one: Callable[[Entry, Path], None],
-          manifest: str) -> Report:
-    """Bring every entry up to date in ``dest``, calling ``fetch_one`` where needed."""
-    report = Report()
+          manifest: str, origin: str | None = None, manifests: dict[str, str] | None = None,
+          report: Report | None = None, progress: Callable[[str], None] | None = None) -> Report:
+    """Bring every entry up to date in ``dest``, calling ``fetch_one`` where needed.
+
+    ``origin`` and ``manifests`` are recorded in the state file (``manifests`` only
+    if every file is in place, so a failed run is retried by the next quick check).
+    ``progress``, if given, is called with one line per file fetched or failed.
+    """
+    report = report if report is not None else Report()
     state = _State(dest)
+    entries = list(entries)
     try:
-        for entry in entries:
+        for number, entry in enumerate(entries, start=1):
             target = dest / entry.file
             if state.is_current(target, entry):
                 report.unchanged.append(entry.file)
@@ -289,16 +314,62 @@ def _sync(entries: Iterable[Entry], dest: Path, fetch_one: Callable[[Entry, Path
                     report.unchanged.append(entry.file)
                     continue
             state.forget(entry)
+            started = time.monotonic()
             try:
                 fetch_one(entry, target)
             except DataError as err:
                 report.problems.append(err)
+                if progress:
+                    progress(f"[{number}/{len(entries)}] {entry.file}: FAILED ({err.problem})")
                 continue
             state.remember(target, entry)
             (report.replaced if present else report.written).append(entry.file)
+            if progress:
+                progress(f"[{number}/{len(entries)}] {entry.file}: ok "
+                         f"({target.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s)")
     finally:
+        if origin is not None:
+            state.set_origin(origin, (manifests or {}) if not report.problems else {})
         state.save()
     return report
+
+
+def _sha_of_file(path: Path) -> str:
+    """The checksum of a small list (SHA256SUMS, sources.csv); "" if it is absent."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def _cross_check(listed: list[Entry], sources: Path, mirror: Path) -> tuple[list[DataError], set[str]]:
+    """The mirror's SHA256SUMS against data/sources.csv: the same files with the same checksums.
+
+    Returns one problem per file that is in only one list or whose checksums differ,
+    and the set of those files (not to be copied).
+    """
+    known = {e.file: e for e in read_sources(sources)}
+    mirrored = {e.file: e for e in listed}
+    sums, name = mirror / "SHA256SUMS", _display(sources)
+    problems = []
+    for rel in sorted(set(known) - set(mirrored)):
+        where = "absent from the mirror and from" if not (mirror / rel).exists() else "not listed in"
+        problems.append(DataError(mirror / rel, f"listed in {name} but {where} the mirror's SHA256SUMS "
+                                                f"({sums}): the mirror is incomplete"))
+    for rel in sorted(set(mirrored) - set(known)):
+        problems.append(DataError(mirror / rel, f"in the mirror's SHA256SUMS but not listed in {name} "
+                                                "(add it there with its origin and checksum, or remove it)"))
+    for rel in sorted(set(known) & set(mirrored)):
+        if known[rel].sha256 != mirrored[rel].sha256:
+            problems.append(DataError(mirror / rel, f"the mirror's SHA256SUMS gives sha256 {mirrored[rel].sha256}, "
+                                                    f"{name} gives {known[rel].sha256}: a different release?"))
+    return problems, {Path(str(p.path)).relative_to(mirror).as_posix() for p in problems}
+
+
+def mirror_origin(mirror: Path) -> str:
+    return f"mirror:{Path(mirror).resolve()}"
+
+
+def download_origin(base: str | None = None) -> str:
+    base = base if base is not None else os.environ.get("CARERATES_DOWNLOAD_BASE")
+    return f"download:{(base or DEFAULT_DOWNLOAD_BASE).rstrip('/')}"
 
 
 def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
@@ -307,7 +378,9 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
 
     Problems (a file missing in the mirror, a size or checksum that differs) are
     collected in the returned report, one per file; call ``report.raise_problems()``.
-    ``sources`` (``data/sources.csv``) only supplies expected sizes, for clearer messages.
+    ``sources`` (``data/sources.csv``; None to skip) must list exactly the mirror's
+    files with the same checksums: a file in one list only, or with another checksum,
+    is a problem naming it and is not copied. It also supplies expected sizes.
     """
     mirror = Path(mirror).resolve() if mirror is not None else default_mirror()
     dest = Path(dest)
@@ -317,6 +390,13 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
     sizes = _known_sizes(sources)
     entries = [Entry(e.file, e.sha256, sizes.get((e.file, e.sha256)))
                for e in read_sha256sums(mirror / "SHA256SUMS")]
+    report = Report()
+    manifests = {"SHA256SUMS": _sha_of_file(mirror / "SHA256SUMS")}
+    if sources is not None:
+        sources = Path(sources)
+        report.problems, disagree = _cross_check(entries, sources, mirror)
+        entries = [e for e in entries if e.file not in disagree]
+        manifests["sources.csv"] = _sha_of_file(sources)
 
     def copy_one(entry: Entry, target: Path) -> None:
         origin = mirror / entry.file
@@ -325,7 +405,7 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
         with origin.open("rb") as handle:
             _install(handle, target, entry, "SHA256SUMS", origin)
 
-    report = _sync(entries, dest, copy_one, "SHA256SUMS")
+    report = _sync(entries, dest, copy_one, "SHA256SUMS", mirror_origin(mirror), manifests, report)
     for name in MIRROR_DOCS:
         origin, target = mirror / name, dest / name
         if not origin.is_file():
@@ -441,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.download and (mirror / "SHA256SUMS").is_file():
                 entries, against = read_sha256sums(mirror / "SHA256SUMS"), mirror / "SHA256SUMS"
                 report = verify(dest, entries, "SHA256SUMS", mirror=mirror)
+                report.problems[:0] = _cross_check(entries, args.sources, mirror)[0]
             else:
                 entries, against = read_sources(args.sources), args.sources
                 report = verify(dest, entries, args.sources.name)
