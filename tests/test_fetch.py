@@ -363,3 +363,112 @@ def test_mirror_file_and_checksum_both_changed_fails_against_sources_csv(tmp_pat
     err = capsys.readouterr().err
     assert rel in err and f"gives {sha(FILES[rel])}" in err
     assert not (dest / rel).exists()
+
+
+# ----------------------------------------------------------------------------- quick check (make's stamp)
+
+def test_quick_check_after_a_fetch_hashes_nothing_and_leaves_the_stamp(mirror, dest, monkeypatch, capsys):
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} was hashed although unchanged")
+
+    monkeypatch.setattr(fetch, "sha256_of", no_hashing)
+    capsys.readouterr()
+    assert fetch.main(["--if-changed", "--mirror", str(mirror), "--dest", str(dest)]) == 0
+    assert capsys.readouterr().out == ""
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns == stamp
+
+
+def test_quick_check_touched_file_is_rehashed_but_the_stamp_kept(mirror, dest):
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+    target = dest / "cla/LA_tables.xlsx"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 5_000_000_000))
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror) == (None, False)
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns == stamp
+
+
+def test_quick_check_edited_raw_file_is_named_and_recopied(mirror, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    target = dest / rel
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES, mirror)
+    assert rel in reason and "changed after it was verified" in reason
+    assert fetch.main(["--if-changed", "--mirror", str(mirror), "--dest", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert rel in out and f"replaced {rel}" in out
+    assert target.read_bytes() == FILES[rel]
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror) == (None, False)
+
+
+def test_quick_check_new_mirror_or_new_lists_fetch_again(mirror, dest, tmp_path, monkeypatch, capsys):
+    import shutil
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    other = tmp_path / "other mirror"
+    shutil.copytree(mirror, other)
+    monkeypatch.setenv("CARERATES_DATA_MIRROR", str(other))
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES)
+    assert "data source changed" in reason and str(other) in reason
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+    assert fetch.main(["--if-changed", "--dest", str(dest)]) == 0
+    assert "fetching again" in capsys.readouterr().out
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns != stamp  # make re-runs the ingest
+    assert fetch.stale_reason(dest, fetch.SOURCES) == (None, False)
+    # the mirror's list changes in place: noticed too
+    (other / "SHA256SUMS").write_text((other / "SHA256SUMS").read_text() + "\n")
+    assert "SHA256SUMS changed" in fetch.stale_reason(dest, fetch.SOURCES)[0]
+
+
+def test_quick_check_without_a_state_or_with_the_old_format_fetches(mirror, dest):
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror)[0] == "no record of a verified fetch"
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    import json
+    state = json.loads((dest / fetch.STATE_NAME).read_text())
+    (dest / fetch.STATE_NAME).write_text(json.dumps(state["files"]))  # the first format
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror)[0] == "no record of a verified fetch"
+
+
+def test_make_rechecks_the_raw_files_before_the_ingest(mirror, tmp_path):
+    """The Makefile's stamp rule: a no-op build runs nothing, an edit re-copies and re-runs 01."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    repo = Path(__file__).resolve().parents[1]
+    venv = Path(sys.prefix)
+    if not (venv / ".installed").is_file():
+        pytest.skip("needs the project's .venv")
+    root = tmp_path / "clone"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "data").mkdir()
+    shutil.copy(repo / "Makefile", root / "Makefile")
+    for name in ("requirements.txt", "pyproject.toml"):  # older than the environment's stamp
+        (root / name).write_text("")
+        os.utime(root / name, ns=(0, 0))
+    (root / "notebooks" / "01_ingest.ipynb").write_text("{}")
+    write_sources(root / "data" / "sources.csv", urls={})
+    env = {**os.environ, "CARERATES_ROOT": str(root), "CARERATES_DATA_MIRROR": str(mirror)}
+
+    def make():
+        done = subprocess.run(["make", "-s", "build/stamps/01_ingest.done", f"VENV={venv}", "RUN=echo ran"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = make()
+    assert "ran notebooks/01_ingest.ipynb" in first
+    assert make() == ""  # nothing changed: nothing printed, nothing run
+    rel = "cla/underlying/2017_CLA.csv"
+    target = root / "data" / "raw" / rel
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))
+    out = make()
+    assert f"{rel} was changed after it was verified" in out and f"replaced {rel}" in out
+    assert "ran notebooks/01_ingest.ipynb" in out
+    assert target.read_bytes() == FILES[rel]

@@ -11,15 +11,23 @@ Run as ``python -m carerates.fetch`` (what ``make data`` calls):
   ``https://raw.githubusercontent.com``, for tests or another host);
 - ``--verify``: hash every file in ``data/raw/`` and report each one that is
   missing or differs, against the mirror's ``SHA256SUMS`` (or, without a mirror or
-  with ``--download``, against ``data/sources.csv``); copies nothing.
+  with ``--download``, against ``data/sources.csv``); copies nothing;
+- ``--if-changed`` (what ``make`` runs before the ingest, every time): fetch again
+  only if the origin (mirror folder or download host), the mirror's ``SHA256SUMS``,
+  ``data/sources.csv`` or a raw file changed since the last verified fetch; takes
+  milliseconds when nothing did (see ``stale_reason``).
+
+The mirror's ``SHA256SUMS`` must list exactly the files of ``data/sources.csv``
+with the same checksums: a file in one list only, or with another checksum, stops
+the copy naming it (a mirror missing a file, or holding a different release).
 
 Every file is written to a temporary file in its destination folder, its size and
 SHA-256 are checked, and only then is it renamed into place: a failure leaves the
 previous file (if any) untouched and no temporary file behind. A file already in
 ``data/raw/`` with the right checksum is not copied again; a small state file
 (``data/raw/.fetch-state.json``: size, modification time and verified checksum of
-each file) lets a second run skip hashing unchanged files, so it takes
-milliseconds. A file whose size or modification time changed since it was verified
+each file, plus the origin and the checksums of the lists) lets a second run skip
+hashing unchanged files, so it takes milliseconds. A file whose size or modification time changed since it was verified
 is hashed again, and replaced from the source if it no longer matches.
 """
 from __future__ import annotations
@@ -493,6 +501,58 @@ def verify(dest: str | Path = RAW, entries: Iterable[Entry] | None = None,
     return report
 
 
+# --------------------------------------------------------------------------- quick check
+
+def stale_reason(dest: str | Path = RAW, sources: str | Path = SOURCES,
+                 mirror: str | Path | None = None) -> tuple[str | None, bool]:
+    """Why ``dest`` needs fetching again, or None; and whether its files were downloaded.
+
+    Cheap enough to run before every ``make all`` (milliseconds): compares the origin
+    (the mirror's folder, or the download host) and the checksums of the two small
+    lists (the mirror's SHA256SUMS, data/sources.csv) with those recorded by the last
+    fetch, then each listed file's size and modification time with the state; only a
+    file whose size or time differs is hashed. A file touched without a change is
+    re-recorded without changing the state file's own time (make's stamp).
+    """
+    dest, sources = Path(dest), Path(sources)
+    state = _State(dest)
+    if not state.files or state.origin is None:
+        return "no record of a verified fetch", False
+    downloaded = state.origin.startswith("download:") and mirror is None \
+        and not os.environ.get("CARERATES_DATA_MIRROR")
+    manifests = {"sources.csv": _sha_of_file(sources)}
+    if downloaded:
+        origin, entries = download_origin(), read_sources(sources)
+    else:
+        folder = Path(mirror).resolve() if mirror is not None else default_mirror()
+        origin = mirror_origin(folder)
+        manifests["SHA256SUMS"] = _sha_of_file(folder / "SHA256SUMS")
+        if not manifests["SHA256SUMS"]:
+            return f"the data mirror {folder} has no SHA256SUMS (moved?)", False
+        entries = read_sha256sums(folder / "SHA256SUMS")
+    if origin != state.origin:
+        return f"the data source changed from {state.origin.split(':', 1)[1]} to {origin.split(':', 1)[1]}", downloaded
+    if manifests != state.manifests:
+        changed = sorted(k for k in manifests if manifests[k] != state.manifests.get(k))
+        return f"{' and '.join(changed)} changed since the last fetch", downloaded
+    for entry in entries:
+        target = dest / entry.file
+        if state.is_current(target, entry):
+            continue
+        if not target.is_file():
+            return f"{entry.file} is missing from {_display(dest)}", downloaded
+        sha, size = sha256_of(target)
+        if sha != entry.sha256:
+            return (f"{entry.file} was changed after it was verified (sha256 {sha}, {size} bytes; "
+                    f"expected {entry.sha256})", downloaded)
+        state.remember(target, entry)  # touched, same bytes
+    if state.dirty:
+        before = state.path.stat()
+        state.save()
+        os.utime(state.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return None, downloaded
+
+
 # --------------------------------------------------------------------------- command line
 
 def _display(path: Path) -> str:
@@ -513,9 +573,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", action="store_true",
                         help="hash every file in --dest and report the missing or altered ones; copy nothing")
     parser.add_argument("--sources", type=Path, default=SOURCES, help="the list of sources (default data/sources.csv)")
+    parser.add_argument("--if-changed", action="store_true",
+                        help="quick check (what make runs before the ingest): fetch only if the origin, "
+                             "the lists or a file changed since the last verified fetch; else do nothing")
     args = parser.parse_args(argv)
     dest = args.dest
     try:
+        if args.if_changed:
+            reason, downloaded = stale_reason(dest, args.sources, args.mirror)
+            if reason is None:
+                return 0
+            print(f"{_display(dest)}: {reason}; fetching again")
+            args.download = args.download or downloaded
         if args.verify:
             mirror = args.mirror.resolve() if args.mirror else default_mirror()
             if not args.download and (mirror / "SHA256SUMS").is_file():
