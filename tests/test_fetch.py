@@ -472,3 +472,51 @@ def test_make_rechecks_the_raw_files_before_the_ingest(mirror, tmp_path):
     assert f"{rel} was changed after it was verified" in out and f"replaced {rel}" in out
     assert "ran notebooks/01_ingest.ipynb" in out
     assert target.read_bytes() == FILES[rel]
+
+
+def test_download_from_a_host_that_never_answers_is_short_and_summarised(dest, tmp_path, monkeypatch, capsys):
+    """A server on 127.0.0.1 that accepts connections and never sends a byte."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept_and_hold():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CARERATES_DOWNLOAD_BASE", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setenv("CARERATES_DOWNLOAD_TIMEOUT", "0.5")
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)  # three files with a URL, one without
+    try:
+        started = time.monotonic()
+        code = fetch.main(["--download", "--dest", str(dest), "--sources", str(sources)])
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert elapsed < 5  # two waits of 0.5 s, then the host is given up
+    assert "times out after 0.5 s" in out
+    assert out.count(": FAILED (") == len(FILES)  # one progress line per file
+    assert out.count("no answer within 0.5 s") == fetch.GIVE_UP_AFTER
+    assert "not tried: 127.0.0.1:" in out
+    summary = [line for line in out.splitlines() if line.startswith(str(dest)[:0]) and "written" in line]
+    assert len(summary) == 1 and f"0 written, 0 already up to date, {len(FILES)} failed" in summary[0]
+    assert f"{len(FILES)} raw files failed" in err
+    assert leftovers(dest) == []

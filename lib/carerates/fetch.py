@@ -84,12 +84,26 @@ class Report:
     problems: list[DataError] = field(default_factory=list)
 
     def raise_problems(self) -> None:
-        """Raise the one problem, or one DataError listing them all."""
+        """Raise the one problem, or one DataError listing them all.
+
+        Files that failed for the very same reason (e.g. a host that did not answer)
+        are listed on one line, so the summary stays short.
+        """
         if len(self.problems) == 1:
             raise self.problems[0]
         if self.problems:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            raise DataError(None, f"{len(self.problems)} raw files failed:\n{lines}")
+            groups: dict[str, list[DataError]] = {}
+            for problem in self.problems:
+                groups.setdefault(problem.problem, []).append(problem)
+            lines = []
+            for text, members in groups.items():
+                if len(members) > 3:
+                    names = ", ".join(Path(str(m.path)).name for m in members[:3])
+                    lines.append(f"  - {len(members)} files ({names}, ...): {text}")
+                else:
+                    lines.extend(f"  - {m}" for m in members)
+            body = "\n".join(lines)
+            raise DataError(None, f"{len(self.problems)} raw files failed:\n{body}")
 
 
 # --------------------------------------------------------------------------- manifests
@@ -434,19 +448,35 @@ def _download_url(entry: Entry, base: str | None) -> str:
     return entry.url
 
 
+#: Seconds to wait for a host to connect or send the next bytes (``$CARERATES_DOWNLOAD_TIMEOUT``).
+DOWNLOAD_TIMEOUT = 15.0
+#: After this many consecutive timeouts or refused connections, a host's other files are skipped.
+GIVE_UP_AFTER = 2
+
+
 def download(dest: str | Path = RAW, sources: str | Path = SOURCES, base: str | None = None,
-             timeout: float = 60) -> Report:
+             timeout: float | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """Fetch every file of ``sources.csv`` from its public URL into ``dest``, verified.
 
     ``base`` (default ``$CARERATES_DOWNLOAD_BASE``) replaces
-    ``https://raw.githubusercontent.com`` at the start of each URL.
+    ``https://raw.githubusercontent.com`` at the start of each URL. Each request
+    waits at most ``timeout`` seconds (default ``$CARERATES_DOWNLOAD_TIMEOUT`` or
+    ``DOWNLOAD_TIMEOUT``) for the connection and for each block of data; once a host
+    has failed to answer ``GIVE_UP_AFTER`` times in a row, its remaining files are
+    reported as not tried instead of each waiting in turn. ``progress`` gets one
+    line per file fetched or failed.
     """
     import http.client
+    import socket
     import urllib.error
+    import urllib.parse
     import urllib.request
 
     dest = Path(dest)
     entries = read_sources(sources)
+    if timeout is None:
+        timeout = float(os.environ.get("CARERATES_DOWNLOAD_TIMEOUT") or DOWNLOAD_TIMEOUT)
+    silent: dict[str, int] = {}  # host -> consecutive failures to answer
 
     def download_one(entry: Entry, target: Path) -> None:
         if not entry.url:
@@ -454,17 +484,26 @@ def download(dest: str | Path = RAW, sources: str | Path = SOURCES, base: str | 
                                     "data mirror; get it from the mirror: set CARERATES_DATA_MIRROR "
                                     "or --mirror and run without --download)")
         url = _download_url(entry, base)
+        host = urllib.parse.urlsplit(url).netloc
+        if silent.get(host, 0) >= GIVE_UP_AFTER:
+            raise DataError(target, f"not tried: {host} did not answer the last {silent[host]} requests")
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 _install(response, target, entry, Path(sources).name, target,
                          f"downloaded from {url}: ")
         except urllib.error.HTTPError as err:
+            silent[host] = 0
             raise DataError(target, f"download from {url} failed: HTTP {err.code} {err.reason}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             reason = getattr(err, "reason", err)
+            if isinstance(reason, (socket.timeout, TimeoutError, ConnectionError)) or "timed out" in str(reason):
+                silent[host] = silent.get(host, 0) + 1
+                reason = f"no answer within {timeout:g} s ({reason})"
             raise DataError(target, f"download from {url} failed: {reason}") from None
+        silent[host] = 0
 
-    return _sync(entries, dest, download_one, Path(sources).name)
+    return _sync(entries, dest, download_one, Path(sources).name, download_origin(base),
+                 {"sources.csv": _sha_of_file(Path(sources))}, progress=progress)
 
 
 def verify(dest: str | Path = RAW, entries: Iterable[Entry] | None = None,
@@ -598,18 +637,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_display(dest)}: all {len(entries)} raw files match {_display(against)}")
             return 0
         if args.download:
-            report = download(dest, args.sources)
+            def progress(line: str) -> None:
+                print(line, flush=True)
+            print(f"downloading the public copies listed in {_display(args.sources)} "
+                  f"(each request times out after "
+                  f"{float(os.environ.get('CARERATES_DOWNLOAD_TIMEOUT') or DOWNLOAD_TIMEOUT):g} s)", flush=True)
+            report = download(dest, args.sources, progress=progress)
             origin = "public copies (data/sources.csv)"
         else:
             report = copy_from_mirror(args.mirror, dest, args.sources)
             origin = _display(args.mirror.resolve() if args.mirror else default_mirror())
-        for name in report.replaced:
-            print(f"replaced {name} (it differed from its checksum)")
-        for name in report.written:
-            print(f"wrote {name}")
-        report.raise_problems()
+            for name in report.replaced:
+                print(f"replaced {name} (it differed from its checksum)")
+            for name in report.written:
+                print(f"wrote {name}")
+        failed = f", {len(report.problems)} failed" if report.problems else ""
         print(f"{_display(dest)}: {len(report.written) + len(report.replaced)} written, "
-              f"{len(report.unchanged)} already up to date (from {origin})")
+              f"{len(report.unchanged)} already up to date{failed} (from {origin})", flush=True)
+        report.raise_problems()
         return 0
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
