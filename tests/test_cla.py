@@ -376,3 +376,18 @@ def test_england_series_with_a_missing_year_stops(tmp_path):
     raw[raw["time_period"] != "2003"].to_csv(bad, index=False)
     with pytest.raises(DataError, match=r"series.csv: expected every year 1994-2024.*without \[2003\]"):
         cla.read_england_numbers(bad)
+
+
+@needs_raw
+def test_underlying_file_whose_last_row_is_cut_stops_with_its_line(tmp_path, real_las):
+    import shutil
+    folder = tmp_path / "underlying"
+    shutil.copytree(paths.raw("cla", "underlying"), folder)
+    target = folder / "2015_SFR34_CLA2015.csv"
+    target.chmod(0o644)
+    data = target.read_bytes().rstrip(b"\r\n")
+    last = data.rsplit(b"\n", 1)[1]
+    target.write_bytes(data[: len(data) - len(last) + len(last) // 3])  # every LA still there
+    n_lines = target.read_bytes().count(b"\n") + 1
+    with pytest.raises(DataError, match=rf"2015_SFR34_CLA2015.csv: line {n_lines} \(LA E\d{{8}}.*truncated"):
+        cla.read_underlying_counts(folder, real_las)

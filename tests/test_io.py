@@ -310,3 +310,12 @@ def test_write_parquet_roundtrip_gives_same_bytes(tmp_path):
     io.write_parquet(frame, b)
     assert a.read_bytes() == b.read_bytes()
     pd.testing.assert_frame_equal(io.read_parquet(a), frame, check_dtype=False)
+
+
+def test_require_complete_rows_names_the_line_of_a_row_cut_short(tmp_path):
+    path = tmp_path / "release.csv"
+    path.write_text(CSV_WITH_QUIRKS.replace("Greenwich,5l9", "Greenwich,519") + "E09000013,LA,205,Hamm")
+    with pytest.raises(DataError, match=r"line 9 \(LA E09000013 Hamm\) has 4 fields, the header 5.*truncated"):
+        io.require_complete_rows(path)
+    path.write_text(CSV_WITH_QUIRKS.replace("Greenwich,5l9", "Greenwich,"))  # an empty cell is fine
+    io.require_complete_rows(path)

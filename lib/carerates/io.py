@@ -189,6 +189,27 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
         raise DataError(path, f"cannot be read as CSV ({err})") from None
 
 
+def require_complete_rows(path: str | Path) -> None:
+    """Stop if a record of a CSV has fewer fields than its header.
+
+    pandas fills the missing fields of a short record with empty text, so a file cut
+    inside a row, or a row that lost its last cells, would read as suppressed
+    values; this re-reads the file's records and names the line and LA of the first
+    short one. Only for files without footnote lines (such as DfE's underlying data).
+    """
+    path = Path(path)
+    records = _csv_records(path)
+    if not records:
+        return
+    header = records[0][1]
+    short = [(line, record) for line, record in records[1:] if len(record) < len(header)]
+    if short:
+        line, record = short[0]
+        more = f" ({len(short)} such rows)" if len(short) > 1 else ""
+        raise DataError(path, f"line {line}{_la_of(header, record)} has {len(record)} fields, the header "
+                              f"{len(header)}{more}: the file ends inside a row or a row is cut short (truncated?)")
+
+
 def read_sheet(path: str | Path, sheet: str | int, header=None, **kwargs) -> pd.DataFrame:
     """One worksheet of an .xls/.xlsx/.ods release, read with the calamine engine.
 

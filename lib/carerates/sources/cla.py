@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError
-from ..io import parse_numbers, read_csv, read_sheet, require_columns
+from ..io import parse_numbers, read_csv, read_sheet, require_columns, require_complete_rows
 from ..las import ISLES_OF_SCILLY, N_LAS, build_la_table, canonical_gss, gss_from_number
 from ..schema import Column, Gap, check_table, require_coverage
 
@@ -184,6 +184,7 @@ def read_underlying_counts(directory: str | Path, las: pd.DataFrame) -> pd.DataF
         frame["year"] = year
         frame["cla_unrounded"] = parse_numbers(frame[column], path, column)
         require_coverage(frame, path, las, years=[year], gaps=[SCILLY_NOT_IN_UNDERLYING])
+        require_complete_rows(path)  # a row cut short, even with every LA present
         frames.append(frame[["gss", "year", "cla_unrounded"]])
     counts = pd.concat(frames, ignore_index=True)
     return counts.sort_values(["gss", "year"], ignore_index=True)
@@ -270,6 +271,7 @@ def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.Da
     })
     out["edition"] = edition
     require_coverage(out, path, las, years=LATER_EDITION_YEARS.get(edition), gaps=ABOLISHED)
+    require_complete_rows(path)
     return out.sort_values(["gss", "year"], ignore_index=True)
 
 
@@ -298,6 +300,7 @@ def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     })
     require_coverage(out, path, las, years=range(2012, 2025), year="mid_year", value="population_0_17",
                      gaps=[*ABOLISHED, POPULATION_SUPPRESSED])
+    require_complete_rows(path)
     england = raw[raw["geographic_level"] == "National"]
     nat = pd.DataFrame({
         "gss": "E92000001",
