@@ -44,7 +44,7 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # --- data --------------------------------------------------------------------------
-data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR) and verify them
+data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR), verified against data/sources.csv
 	$(PY) -m carerates.fetch
 
 # The stamp is the fetch state. A quick check runs before every build (FORCE): it compares

@@ -520,3 +520,20 @@ def test_download_from_a_host_that_never_answers_is_short_and_summarised(dest, t
     assert len(summary) == 1 and f"0 written, 0 already up to date, {len(FILES)} failed" in summary[0]
     assert f"{len(FILES)} raw files failed" in err
     assert leftovers(dest) == []
+
+
+def test_quick_check_without_the_default_mirror_still_checks_the_files(mirror, dest, tmp_path, monkeypatch):
+    """Fetched from the default mirror, which later went away: the files are still vouched for."""
+    monkeypatch.delenv("CARERATES_DATA_MIRROR", raising=False)
+    monkeypatch.setattr(fetch, "default_mirror", lambda: mirror.resolve())
+    fetch.copy_from_mirror(None, dest, sources=fetch.SOURCES)
+    gone = tmp_path / "gone"
+    mirror.rename(gone)
+    assert fetch.stale_reason(dest, fetch.SOURCES) == (None, False)
+    rel = "cla/underlying/2017_CLA.csv"
+    (dest / rel).chmod(0o644)
+    (dest / rel).write_bytes(b"edited")
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES)
+    assert rel in reason
+    monkeypatch.setenv("CARERATES_DATA_MIRROR", str(mirror))  # an explicit mirror must be there
+    assert "has no SHA256SUMS" in fetch.stale_reason(dest, fetch.SOURCES)[0]

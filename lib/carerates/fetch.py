@@ -567,8 +567,15 @@ def stale_reason(dest: str | Path = RAW, sources: str | Path = SOURCES,
         origin = mirror_origin(folder)
         manifests["SHA256SUMS"] = _sha_of_file(folder / "SHA256SUMS")
         if not manifests["SHA256SUMS"]:
-            return f"the data mirror {folder} has no SHA256SUMS (moved?)", False
-        entries = read_sha256sums(folder / "SHA256SUMS")
+            if mirror is not None or os.environ.get("CARERATES_DATA_MIRROR"):
+                return f"the data mirror {folder} has no SHA256SUMS", False
+            # The default mirror is gone (moved or never there): the files fetched before
+            # are still checked, against data/sources.csv, and used if they are unchanged.
+            origin, entries = state.origin, read_sources(sources)
+            manifests = {"sources.csv": manifests["sources.csv"],
+                         **{k: v for k, v in state.manifests.items() if k != "sources.csv"}}
+        else:
+            entries = read_sha256sums(folder / "SHA256SUMS")
     if origin != state.origin:
         return f"the data source changed from {state.origin.split(':', 1)[1]} to {origin.split(':', 1)[1]}", downloaded
     if manifests != state.manifests:
