@@ -391,3 +391,27 @@ def test_underlying_file_whose_last_row_is_cut_stops_with_its_line(tmp_path, rea
     n_lines = target.read_bytes().count(b"\n") + 1
     with pytest.raises(DataError, match=rf"2015_SFR34_CLA2015.csv: line {n_lines} \(LA E\d{{8}}.*truncated"):
         cla.read_underlying_counts(folder, real_las)
+
+
+@needs_raw
+def test_laa1_release_missing_las_or_rates_stops_naming_it(monkeypatch):
+    real = cla.read_laa1
+
+    def partial(path, first, last):
+        rows, areas = real(path, first, last)
+        if "SFR41" in str(path):
+            rows = rows[rows["la_name"] != "Leeds"]
+        return rows, areas
+
+    monkeypatch.setattr(cla, "read_laa1", partial)
+    with pytest.raises(DataError, match=r"SFR41_2016_LA_Tables.xlsx: .*2012: 1 of 152 LAs missing with a value "
+                                        r"in 'rate_per_10k': Leeds \(E08000035\)"):
+        cla.build_tables()
+
+    def short(path, first, last):
+        rows, areas = real(path, first, last)
+        return rows.iloc[:-5], areas
+
+    monkeypatch.setattr(cla, "read_laa1", short)
+    with pytest.raises(DataError, match=r"SFR50_2017_LA_tables.xlsx: sheet LAA1 lists 147 LAs, expected 152"):
+        cla.build_tables()
