@@ -453,7 +453,8 @@ def test_make_rechecks_the_raw_files_before_the_ingest(mirror, tmp_path):
         os.utime(root / name, ns=(0, 0))
     (root / "notebooks" / "01_ingest.ipynb").write_text("{}")
     write_sources(root / "data" / "sources.csv", urls={})
-    env = {**os.environ, "CARERATES_ROOT": str(root), "CARERATES_DATA_MIRROR": str(mirror)}
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env.update(CARERATES_ROOT=str(root), CARERATES_DATA_MIRROR=str(mirror))
 
     def make():
         done = subprocess.run(["make", "-s", "build/stamps/01_ingest.done", f"VENV={venv}", "RUN=echo ran"],
