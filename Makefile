@@ -26,7 +26,7 @@ SOURCES := $(wildcard lib/carerates/sources/*.py)
 CHAPTERS := 02_describe 03_poverty 04_workforce 05_innovation 06_finance 07_ofsted
 NOTEBOOKS := 01_ingest $(CHAPTERS) 08_conclusions 09_multivariate
 
-.PHONY: all env data verify-data data-download test unit nbval clean clean-all notebook benchmark help
+.PHONY: all env data verify-data data-download test unit nbval clean clean-all notebook benchmark help FORCE
 
 all: $(NOTEBOOKS:%=$(STAMPS)/%.done)  ## set up, fetch the data, execute every notebook
 
@@ -44,11 +44,19 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # --- data --------------------------------------------------------------------------
-data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR) and verify them
+data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR), verified against data/sources.csv
 	$(PY) -m carerates.fetch
 
-$(RAW_STAMP): | $(ENV_STAMP)
-	$(PY) -m carerates.fetch
+# The stamp is the fetch state. A quick check runs before every build (FORCE): it compares
+# the mirror (CARERATES_DATA_MIRROR), its SHA256SUMS and data/sources.csv with those of
+# the last fetch, and each raw file's size and time with the state (hashing only a file
+# that differs). It re-fetches, and so rewrites the stamp, only when something changed:
+# an edited raw file is re-copied (named), a new mirror is fetched from; a no-op build
+# leaves the stamp alone and re-runs nothing.
+$(RAW_STAMP): FORCE | $(ENV_STAMP)
+	@$(PY) -m carerates.fetch --if-changed
+
+FORCE:
 
 verify-data: $(ENV_STAMP)  ## re-hash every file in data/raw against the checksums
 	$(PY) -m carerates.fetch --verify

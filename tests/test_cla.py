@@ -1,6 +1,8 @@
 """carerates.sources.cla: sheet LAA1 of the CLA releases, and the published-rate panel."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -299,3 +301,117 @@ def test_published_rates_unknown_code(tmp_path):
         cla.published_rates({"SFR50_2017": cla.laa1_long(new, "SFR50_2017")}, las)
     assert "E09000003" in str(err.value)
     assert "SFR50_2017" in str(err.value)
+
+
+# --- coverage: a truncated release cannot pass as a smaller one ---------------------------
+
+from carerates import paths  # noqa: E402
+
+needs_raw = pytest.mark.skipif(not paths.raw("cla", "underlying", "2015_SFR34_CLA2015.csv").exists()
+                               or not paths.raw(cla.LAA1_RELEASES["SFR50_2017"][0]).exists(),
+                               reason="raw files absent (run `make data`)")
+
+
+@pytest.fixture(scope="module")
+def real_las():
+    file, first, last = cla.LAA1_RELEASES["SFR50_2017"]
+    return build_la_table(cla.read_laa1(paths.raw(file), first, last)[0])
+
+
+@needs_raw
+def test_underlying_file_truncated_mid_row_stops_naming_file_year_and_las(tmp_path, real_las):
+    """The issue's probe: the 2015 file cut inside a row, leaving 67 of its 151 LAs."""
+    import shutil
+    folder = tmp_path / "underlying"
+    shutil.copytree(paths.raw("cla", "underlying"), folder)
+    target = folder / "2015_SFR34_CLA2015.csv"
+    target.chmod(0o644)
+    lines = target.read_bytes().split(b"\n")
+    la_rows = [i for i, line in enumerate(lines) if b",LA," in line]
+    keep = la_rows[66]  # the 67th LA row, cut in the middle
+    target.write_bytes(b"\n".join(lines[:keep]) + b"\n" + lines[keep][: len(lines[keep]) // 2])
+    cla.read_underlying_counts(paths.raw("cla", "underlying"), real_las)  # the real files pass
+    with pytest.raises(DataError) as err:
+        cla.read_underlying_counts(folder, real_las)
+    text = str(err.value)
+    assert "2015_SFR34_CLA2015.csv" in text
+    assert "2015: 84 of 152 LAs missing" in text  # 151 in the file; Scilly a declared gap
+    assert re.search(r"[A-Z][\w ,]+ \(E\d{8}\)", text)  # names and codes
+
+
+@needs_raw
+def test_later_edition_missing_a_year_or_an_la_stops(tmp_path, real_las):
+    path = paths.raw(cla.LATER_EDITIONS["2020_2024"])
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    cla.read_later_rates(path, "2020_2024", real_las)
+    no_2024 = tmp_path / "no_2024.csv"
+    raw[raw["time_period"] != "2024"].to_csv(no_2024, index=False)
+    with pytest.raises(DataError, match=r"no_2024.csv: year\(s\) \[2024\] missing"):
+        cla.read_later_rates(no_2024, "2020_2024", real_las)
+    no_leeds = tmp_path / "no_leeds.csv"
+    raw[~((raw["time_period"] == "2022") & (raw["new_la_code"] == "E08000035"))].to_csv(no_leeds, index=False)
+    with pytest.raises(DataError, match=r"no_leeds.csv: .*2022: 1 of 152 LAs missing: Leeds \(E08000035\)"):
+        cla.read_later_rates(no_leeds, "2020_2024", real_las)
+
+
+@needs_raw
+def test_population_missing_values_beyond_the_declared_gaps_stop(tmp_path, real_las):
+    path = paths.raw("population", "ons_mid-year_population_estimates_2012_to_2024.csv")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    cla.read_population(path, real_las)  # Bournemouth, Poole, Dorset suppressed: declared
+    hit = (raw["time_period"] == "2015") & (raw["new_la_code"] == "E06000001")
+    raw.loc[hit, "population_estimate"] = "x"
+    bad = tmp_path / "pop.csv"
+    raw.to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"pop.csv: .*2015: 1 of 152 LAs missing with a value .*Hartlepool"):
+        cla.read_population(bad, real_las)
+
+
+@needs_raw
+def test_england_series_with_a_missing_year_stops(tmp_path):
+    path = paths.raw("cla", "ees", "cla_time_series_1994_2024.csv")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    cla.read_england_numbers(path)
+    bad = tmp_path / "series.csv"
+    raw[raw["time_period"] != "2003"].to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"series.csv: expected every year 1994-2024.*without \[2003\]"):
+        cla.read_england_numbers(bad)
+
+
+@needs_raw
+def test_underlying_file_whose_last_row_is_cut_stops_with_its_line(tmp_path, real_las):
+    import shutil
+    folder = tmp_path / "underlying"
+    shutil.copytree(paths.raw("cla", "underlying"), folder)
+    target = folder / "2015_SFR34_CLA2015.csv"
+    target.chmod(0o644)
+    data = target.read_bytes().rstrip(b"\r\n")
+    last = data.rsplit(b"\n", 1)[1]
+    target.write_bytes(data[: len(data) - len(last) + len(last) // 3])  # every LA still there
+    n_lines = target.read_bytes().count(b"\n") + 1
+    with pytest.raises(DataError, match=rf"2015_SFR34_CLA2015.csv: line {n_lines} \(LA E\d{{8}}.*truncated"):
+        cla.read_underlying_counts(folder, real_las)
+
+
+@needs_raw
+def test_laa1_release_missing_las_or_rates_stops_naming_it(monkeypatch):
+    real = cla.read_laa1
+
+    def partial(path, first, last):
+        rows, areas = real(path, first, last)
+        if "SFR41" in str(path):
+            rows = rows[rows["la_name"] != "Leeds"]
+        return rows, areas
+
+    monkeypatch.setattr(cla, "read_laa1", partial)
+    with pytest.raises(DataError, match=r"SFR41_2016_LA_Tables.xlsx: .*2012: 1 of 152 LAs missing with a value "
+                                        r"in 'rate_per_10k': Leeds \(E08000035\)"):
+        cla.build_tables()
+
+    def short(path, first, last):
+        rows, areas = real(path, first, last)
+        return rows.iloc[:-5], areas
+
+    monkeypatch.setattr(cla, "read_laa1", short)
+    with pytest.raises(DataError, match=r"SFR50_2017_LA_tables.xlsx: sheet LAA1 lists 147 LAs, expected 152"):
+        cla.build_tables()

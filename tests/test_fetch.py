@@ -48,6 +48,15 @@ def mirror(tmp_path):
     return make_mirror(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def sources_csv(tmp_path, monkeypatch):
+    """A data/sources.csv listing FILES (the default of --sources in these tests)."""
+    path = tmp_path / "sources.csv"
+    write_sources(path, urls={})
+    monkeypatch.setattr(fetch, "SOURCES", path)
+    return path
+
+
 @pytest.fixture
 def dest(tmp_path):
     return tmp_path / "raw"
@@ -56,7 +65,7 @@ def dest(tmp_path):
 # ----------------------------------------------------------------------------- copy mode
 
 def test_copy_puts_every_file_and_the_docs_in_place(mirror, dest, capsys):
-    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest), "--sources", str(mirror / "none.csv")]) == 0
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
     for rel, data in FILES.items():
         assert (dest / rel).read_bytes() == data
         assert (dest / rel).stat().st_mode & 0o222 == 0  # read-only, like the mirror
@@ -324,3 +333,208 @@ def test_verify_without_mirror_uses_sources_csv(mirror, dest, tmp_path, capsys):
     (dest / "cla/LA_tables.xlsx").write_bytes(b"x")
     assert fetch.main(args) == 1
     assert "size differs from sources.csv" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- mirror vs sources.csv
+
+def test_file_removed_from_mirror_and_its_sha256sums_fails_naming_it(tmp_path, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    mirror = make_mirror(tmp_path, {k: v for k, v in FILES.items() if k != rel})
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert rel in err and "listed in" in err and "sources.csv" in err and "incomplete" in err
+    assert (dest / "cla/LA_tables.xlsx").is_file()  # the others are copied
+
+
+def test_file_in_sha256sums_but_not_in_sources_csv_fails(tmp_path, dest, capsys):
+    extra = {**FILES, "cla/extra.csv": b"a,b\n1,2\n"}
+    mirror = make_mirror(tmp_path, extra)
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert "cla/extra.csv" in err and "not listed in" in err
+    assert not (dest / "cla/extra.csv").exists()
+
+
+def test_mirror_file_and_checksum_both_changed_fails_against_sources_csv(tmp_path, dest, capsys):
+    """A release truncated with its SHA256SUMS line updated no longer passes `make data`."""
+    rel = "cla/underlying/2017_CLA.csv"
+    mirror = make_mirror(tmp_path, {**FILES, rel: FILES[rel][:20]})
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 1
+    err = capsys.readouterr().err
+    assert rel in err and f"gives {sha(FILES[rel])}" in err
+    assert not (dest / rel).exists()
+
+
+# ----------------------------------------------------------------------------- quick check (make's stamp)
+
+def test_quick_check_after_a_fetch_hashes_nothing_and_leaves_the_stamp(mirror, dest, monkeypatch, capsys):
+    assert fetch.main(["--mirror", str(mirror), "--dest", str(dest)]) == 0
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} was hashed although unchanged")
+
+    monkeypatch.setattr(fetch, "sha256_of", no_hashing)
+    capsys.readouterr()
+    assert fetch.main(["--if-changed", "--mirror", str(mirror), "--dest", str(dest)]) == 0
+    assert capsys.readouterr().out == ""
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns == stamp
+
+
+def test_quick_check_touched_file_is_rehashed_but_the_stamp_kept(mirror, dest):
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+    target = dest / "cla/LA_tables.xlsx"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 5_000_000_000))
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror) == (None, False)
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns == stamp
+
+
+def test_quick_check_edited_raw_file_is_named_and_recopied(mirror, dest, capsys):
+    rel = "cla/underlying/2017_CLA.csv"
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    target = dest / rel
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES, mirror)
+    assert rel in reason and "changed after it was verified" in reason
+    assert fetch.main(["--if-changed", "--mirror", str(mirror), "--dest", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert rel in out and f"replaced {rel}" in out
+    assert target.read_bytes() == FILES[rel]
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror) == (None, False)
+
+
+def test_quick_check_new_mirror_or_new_lists_fetch_again(mirror, dest, tmp_path, monkeypatch, capsys):
+    import shutil
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    other = tmp_path / "other mirror"
+    shutil.copytree(mirror, other)
+    monkeypatch.setenv("CARERATES_DATA_MIRROR", str(other))
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES)
+    assert "data source changed" in reason and str(other) in reason
+    stamp = (dest / fetch.STATE_NAME).stat().st_mtime_ns
+    assert fetch.main(["--if-changed", "--dest", str(dest)]) == 0
+    assert "fetching again" in capsys.readouterr().out
+    assert (dest / fetch.STATE_NAME).stat().st_mtime_ns != stamp  # make re-runs the ingest
+    assert fetch.stale_reason(dest, fetch.SOURCES) == (None, False)
+    # the mirror's list changes in place: noticed too
+    (other / "SHA256SUMS").write_text((other / "SHA256SUMS").read_text() + "\n")
+    assert "SHA256SUMS changed" in fetch.stale_reason(dest, fetch.SOURCES)[0]
+
+
+def test_quick_check_without_a_state_or_with_the_old_format_fetches(mirror, dest):
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror)[0] == "no record of a verified fetch"
+    fetch.copy_from_mirror(mirror, dest, sources=fetch.SOURCES)
+    import json
+    state = json.loads((dest / fetch.STATE_NAME).read_text())
+    (dest / fetch.STATE_NAME).write_text(json.dumps(state["files"]))  # the first format
+    assert fetch.stale_reason(dest, fetch.SOURCES, mirror)[0] == "no record of a verified fetch"
+
+
+def test_make_rechecks_the_raw_files_before_the_ingest(mirror, tmp_path):
+    """The Makefile's stamp rule: a no-op build runs nothing, an edit re-copies and re-runs 01."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("make") is None:
+        pytest.skip("make not installed")
+    repo = Path(__file__).resolve().parents[1]
+    venv = Path(sys.prefix)
+    if not (venv / ".installed").is_file():
+        pytest.skip("needs the project's .venv")
+    root = tmp_path / "clone"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "data").mkdir()
+    shutil.copy(repo / "Makefile", root / "Makefile")
+    for name in ("requirements.txt", "pyproject.toml"):  # older than the environment's stamp
+        (root / name).write_text("")
+        os.utime(root / name, ns=(0, 0))
+    (root / "notebooks" / "01_ingest.ipynb").write_text("{}")
+    write_sources(root / "data" / "sources.csv", urls={})
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env.update(CARERATES_ROOT=str(root), CARERATES_DATA_MIRROR=str(mirror))
+
+    def make():
+        done = subprocess.run(["make", "-s", "build/stamps/01_ingest.done", f"VENV={venv}", "RUN=echo ran"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = make()
+    assert "ran notebooks/01_ingest.ipynb" in first
+    assert make() == ""  # nothing changed: nothing printed, nothing run
+    rel = "cla/underlying/2017_CLA.csv"
+    target = root / "data" / "raw" / rel
+    target.chmod(0o644)
+    target.write_bytes(FILES[rel].replace(b"165", b"999"))
+    out = make()
+    assert f"{rel} was changed after it was verified" in out and f"replaced {rel}" in out
+    assert "ran notebooks/01_ingest.ipynb" in out
+    assert target.read_bytes() == FILES[rel]
+
+
+def test_download_from_a_host_that_never_answers_is_short_and_summarised(dest, tmp_path, monkeypatch, capsys):
+    """A server on 127.0.0.1 that accepts connections and never sends a byte."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept_and_hold():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CARERATES_DOWNLOAD_BASE", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    monkeypatch.setenv("CARERATES_DOWNLOAD_TIMEOUT", "0.5")
+    sources = tmp_path / "sources.csv"
+    write_sources(sources)  # three files with a URL, one without
+    try:
+        started = time.monotonic()
+        code = fetch.main(["--download", "--dest", str(dest), "--sources", str(sources)])
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert elapsed < 5  # two waits of 0.5 s, then the host is given up
+    assert "times out after 0.5 s" in out
+    assert out.count(": FAILED (") == len(FILES)  # one progress line per file
+    assert out.count("no answer within 0.5 s") == fetch.GIVE_UP_AFTER
+    assert "not tried: 127.0.0.1:" in out
+    summary = [line for line in out.splitlines() if line.startswith(str(dest)[:0]) and "written" in line]
+    assert len(summary) == 1 and f"0 written, 0 already up to date, {len(FILES)} failed" in summary[0]
+    assert f"{len(FILES)} raw files failed" in err
+    assert leftovers(dest) == []
+
+
+def test_quick_check_without_the_default_mirror_still_checks_the_files(mirror, dest, tmp_path, monkeypatch):
+    """Fetched from the default mirror, which later went away: the files are still vouched for."""
+    monkeypatch.delenv("CARERATES_DATA_MIRROR", raising=False)
+    monkeypatch.setattr(fetch, "default_mirror", lambda: mirror.resolve())
+    fetch.copy_from_mirror(None, dest, sources=fetch.SOURCES)
+    gone = tmp_path / "gone"
+    mirror.rename(gone)
+    assert fetch.stale_reason(dest, fetch.SOURCES) == (None, False)
+    rel = "cla/underlying/2017_CLA.csv"
+    (dest / rel).chmod(0o644)
+    (dest / rel).write_bytes(b"edited")
+    reason, _ = fetch.stale_reason(dest, fetch.SOURCES)
+    assert rel in reason
+    monkeypatch.setenv("CARERATES_DATA_MIRROR", str(mirror))  # an explicit mirror must be there
+    assert "has no SHA256SUMS" in fetch.stale_reason(dest, fetch.SOURCES)[0]

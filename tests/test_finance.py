@@ -84,3 +84,47 @@ def test_build_tables_on_the_raw_files():
     assert cin.loc[cin["year"] == 2012, "cin_revised"].isna().all()
     # the national weekly cost is in the range LAIT publishes (tens to a few hundred pounds)
     assert 50 < unit_cost["unit_cost_net"].median() < 200
+
+
+needs_raw = pytest.mark.skipif(not paths.raw("finance", "s251", "s251ye2012.xlsx").exists(),
+                               reason="raw files absent")
+
+
+def _real_las():
+    from carerates.las import build_la_table
+    from carerates.sources.cla import LAA1_RELEASES, read_laa1
+
+    file, first, last = LAA1_RELEASES["SFR50_2017"]
+    return build_la_table(read_laa1(paths.raw(file), first, last)[0])
+
+
+@needs_raw
+def test_s251_year_missing_las_stops_naming_its_workbook(monkeypatch):
+    """A Table A1 that lost LAs (a truncated workbook) must not pass as a smaller year."""
+    real = finance.load_s251
+
+    def partial():
+        frame = real()
+        return frame[~((frame["year"] == 2015) & frame["la_number"].isin([201, 202, 203]))]
+
+    monkeypatch.setattr(finance, "load_s251", partial)
+    with pytest.raises(DataError) as err:
+        finance.build_tables(_real_las())
+    text = str(err.value)
+    assert finance.S251_FILES[2015][0].rsplit("/", 1)[-1] in text
+    assert "2015: 3 of 152 LAs missing" in text and "Camden (E09000007)" in text
+
+
+@needs_raw
+def test_cin_count_missing_beyond_the_declared_gaps_stops(monkeypatch):
+    real = finance.load_cin_published
+
+    def blanked():
+        frame = real().copy()
+        frame.loc[(frame["year"] == 2016) & (frame["la_number"] == 202), "cin"] = np.nan
+        return frame
+
+    monkeypatch.setattr(finance, "load_cin_published", blanked)
+    with pytest.raises(DataError, match=r"2016: 1 of 152 LAs missing with a value in 'cin_published': "
+                                        r"Camden \(E09000007\)"):
+        finance.build_tables(_real_las())

@@ -75,9 +75,57 @@ def test_parse_numbers_unknown_text_names_file_column_and_row(tmp_path):
     message = str(err.value)
     assert str(path) in message
     assert "CLA_Mar2017" in message
-    assert "row 2" in message
+    assert "row label 2" in message  # the file is absent: no line can be given, none is guessed
     assert "oops" in message
     assert err.value.path == path
+
+
+CSV_WITH_QUIRKS = (
+    "New_geog_code,geog_l,geog_c,geog_n,CLA_Mar2015\n"      # line 1
+    "E92000001,NATIONAL,999,ENGLAND,69540\n"                # line 2
+    "\n"                                                    # line 3: blank, skipped by pandas
+    'E12000001,REGION,A,"NORTH\nEAST",4290\n'              # lines 4-5: a quoted line break
+    "E06000001,LA,805,Hartlepool,165\n"                     # line 6
+    "E09000011,LA,203,Greenwich,5l9\n"                      # line 7: a typo
+    "E09000012,LA,204,Hackney,320\n"                        # line 8
+)
+
+
+def test_parse_error_gives_the_file_line_and_la_not_the_frame_row(tmp_path):
+    from carerates.sources import cin
+
+    path = tmp_path / "2015_SFR34_CLA2015.csv"
+    path.write_text(CSV_WITH_QUIRKS)
+    with pytest.raises(DataError) as err:
+        cin.read_cin_release(path, "CLA_Mar2015", 2015)  # filters the LA rows, then parses
+    message = str(err.value)
+    assert "line 7 (LA E09000011 Greenwich)" in message
+    assert "CLA_Mar2015" in message and "'5l9'" in message and str(path) in message
+
+
+def test_parse_error_line_when_the_frame_was_rebuilt(tmp_path):
+    path = tmp_path / "release.csv"
+    path.write_text(CSV_WITH_QUIRKS)
+    frame = io.read_csv(path)
+    rebuilt = frame[frame["geog_l"] == "LA"].reset_index(drop=True)  # labels no longer the file's
+    with pytest.raises(DataError, match=r"line 7 \(LA E09000011 Greenwich\), column 'CLA_Mar2015'"):
+        io.parse_numbers(rebuilt["CLA_Mar2015"], path, "CLA_Mar2015")
+
+
+def test_parse_error_in_a_workbook_gives_sheet_row_and_cell(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "tables.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "LAA1"
+    sheet.append(["LA Code", "LA number", "LA name", 2016])
+    sheet.append(["E06000001", 805, "Hartlepool", 165])
+    sheet.append(["E09000011", 203, "Greenwich", "5l9"])
+    book.save(path)
+    frame = io.read_sheet(path, "LAA1")
+    with pytest.raises(DataError, match=r"sheet 'LAA1', row 3 \(cell D3\) \(LA E09000011 Greenwich\)"):
+        io.parse_numbers(frame[3].iloc[1:].reset_index(drop=True), path, "rate_2016")
 
 
 # --- require_columns ----------------------------------------------------------------------
@@ -280,3 +328,12 @@ def test_write_parquet_roundtrip_gives_same_bytes(tmp_path):
     io.write_parquet(frame, b)
     assert a.read_bytes() == b.read_bytes()
     pd.testing.assert_frame_equal(io.read_parquet(a), frame, check_dtype=False)
+
+
+def test_require_complete_rows_names_the_line_of_a_row_cut_short(tmp_path):
+    path = tmp_path / "release.csv"
+    path.write_text(CSV_WITH_QUIRKS.replace("Greenwich,5l9", "Greenwich,519") + "E09000013,LA,205,Hamm")
+    with pytest.raises(DataError, match=r"line 9 \(LA E09000013 Hamm\) has 4 fields, the header 5.*truncated"):
+        io.require_complete_rows(path)
+    path.write_text(CSV_WITH_QUIRKS.replace("Greenwich,5l9", "Greenwich,"))  # an empty cell is fine
+    io.require_complete_rows(path)

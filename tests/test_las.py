@@ -194,3 +194,10 @@ def test_normalise_name():
     assert L.normalise_name("St. Helens") == "st helens"
     assert L.normalise_name("Bristol, City of") == "bristol city of"
     assert L.normalise_name("Hertfordshire County Council") == "hertfordshire"
+
+
+def test_build_la_table_with_expected_count_refuses_a_partial_sheet():
+    laa1 = fake_laa1()
+    L.build_la_table(laa1, "SFR50.xlsx", expected=len(laa1))
+    with pytest.raises(DataError, match=r"SFR50.xlsx: sheet LAA1 lists \d+ LAs, expected \d+ \(truncated"):
+        L.build_la_table(laa1.iloc[:-1], "SFR50.xlsx", expected=len(laa1))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from carerates import paths
 from carerates.errors import DataError
 from carerates.sources import low_income as li
 
@@ -284,3 +285,21 @@ def test_with_cla_year_offsets():
     assert li.with_cla_year(panel, 1).year.tolist() == [2013]
     with pytest.raises(ValueError):
         li.with_cla_year(panel, 2)
+
+
+@pytest.mark.skipif(not paths.raw(*li.FINGERTIPS_FILE).exists(), reason="raw files absent")
+def test_fingertips_year_missing_an_la_stops_naming_the_file(monkeypatch):
+    from carerates.las import build_la_table
+    from carerates.sources.cla import LAA1_RELEASES, read_laa1
+
+    file, first, last = LAA1_RELEASES["SFR50_2017"]
+    las = build_la_table(read_laa1(paths.raw(file), first, last)[0])
+    real = li.read_fingertips
+
+    def partial(path=None):
+        frame = real(path)
+        return frame[~((frame["code"] == "E08000035") & (frame["snapshot_year"] == 2008))]
+
+    monkeypatch.setattr(li, "read_fingertips", partial)
+    with pytest.raises(DataError, match=r"low_income_families.csv: .*2008: 1 of 152 LAs missing .*Leeds"):
+        li.build_tables(las)

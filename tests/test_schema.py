@@ -124,3 +124,70 @@ def test_isles_of_scilly_need_not_be_present():
     frame = pd.concat([panel(), pd.DataFrame({"gss": ["E06000053"], "year": [2017], "rate": [0.0]})],
                       ignore_index=True)
     check(frame, las=LAS)
+
+
+# --- require_coverage: every LA in every year, or the file and the gaps are named --------
+
+from carerates.schema import Gap, require_coverage  # noqa: E402
+
+
+def long_panel(years=(2016, 2017), codes=None):
+    codes = list(LAS["gss"]) if codes is None else codes
+    return pd.DataFrame([(g, y, 1.0) for y in years for g in codes], columns=["gss", "year", "rate"])
+
+
+def test_coverage_complete_passes():
+    frame = long_panel()
+    assert require_coverage(frame, "f.csv", LAS, years=[2016, 2017]) is frame
+
+
+def test_coverage_names_file_year_count_and_las():
+    frame = long_panel()
+    frame = frame[~((frame["year"] == 2017) & frame["gss"].isin(["E06000002", "E09000007"]))]
+    with pytest.raises(DataError) as err:
+        require_coverage(frame, "cla/2017.csv", LAS, years=[2016, 2017])
+    text = str(err.value)
+    assert "cla/2017.csv" in text and "2017: 2 of 4 LAs missing" in text
+    assert "Middlesbrough (E06000002)" in text and "Camden (E09000007)" in text
+    assert "2016" not in text.split("cla/2017.csv")[1].split("2017:")[0]  # 2016 is complete
+
+
+def test_coverage_missing_and_unexpected_years():
+    with pytest.raises(DataError, match=r"year\(s\) \[2017\] missing"):
+        require_coverage(long_panel(years=[2016]), "f.csv", LAS, years=[2016, 2017])
+    with pytest.raises(DataError, match=r"unexpected year\(s\) \[2018\]"):
+        require_coverage(long_panel(years=[2016, 2017, 2018]), "f.csv", LAS, years=[2016, 2017])
+
+
+def test_coverage_declared_gap_passes_only_in_its_years():
+    frame = long_panel()
+    frame = frame[~((frame["gss"] == "E06000053") & (frame["year"] == 2016))]
+    gap = Gap.of("E06000053", [2016], "no row in the 2016 file")
+    require_coverage(frame, "f.csv", LAS, years=[2016, 2017], gaps=[gap])
+    with pytest.raises(DataError, match=r"Isles of Scilly \(E06000053\)"):
+        require_coverage(frame, "f.csv", LAS, years=[2016, 2017], gaps=[Gap.of("E06000053", [2017], "x")])
+
+
+def test_coverage_with_value_counts_missing_values_as_absent():
+    frame = long_panel()
+    frame.loc[frame["gss"] == "E06000001", "rate"] = np.nan
+    require_coverage(frame, "f.csv", LAS, years=[2016, 2017])  # rows are there
+    with pytest.raises(DataError, match=r"2016: 1 of 4 LAs missing with a value in 'rate': Hartlepool"):
+        require_coverage(frame, "f.csv", LAS, years=[2016, 2017], value="rate")
+
+
+def test_coverage_without_years_and_excluded_las():
+    frame = long_panel(years=[2017], codes=["E06000001", "E06000002", "E09000007"]).drop(columns="year")
+    require_coverage(frame, "f.csv", LAS, year=None, include_excluded=False)
+    with pytest.raises(DataError, match=r"1 of 4 LAs missing: Isles of Scilly"):
+        require_coverage(frame, "f.csv", LAS, year=None)
+
+
+def test_coverage_lists_a_few_las_and_counts_the_rest():
+    many = build_la_table(pd.DataFrame(
+        [(f"E06{i:06d}", 800 + i, f"Place {i}", "North East") for i in range(1, 21)],
+        columns=["gss", "la_number", "la_name", "region"]))
+    frame = long_panel(years=[2015], codes=list(many["gss"][:8]))
+    with pytest.raises(DataError) as err:
+        require_coverage(frame, "f.csv", many, years=[2015])
+    assert "2015: 12 of 20 LAs missing" in str(err.value) and "and 7 more" in str(err.value)

@@ -324,3 +324,39 @@ def test_effective_periods_need_two_contiguous_years():
         wf.effective_periods(panel, 2013, 2017)
     with pytest.raises(DataError, match="need two years"):
         wf.effective_periods(panel, 2015, 2017)
+
+
+# --- coverage: every LA in every CLA year of the panel, bar the declared gaps -------------
+
+def _panel(las, years, source="a.csv", drop=()):
+    rows = [{"gss": g, "year": y, "source": source} for y in years for g in las["gss"]
+            if (g, y) not in drop]
+    return pd.DataFrame(rows)
+
+
+def test_coverage_complete_panel_passes(las, tmp_path):
+    panel = _panel(las, [2016, 2017])
+    assert wf.check_coverage(panel, las, tmp_path) is panel
+
+
+def test_coverage_missing_la_names_the_source_file_and_year(las, tmp_path):
+    panel = pd.concat([_panel(las, [2016], "SFR07_2016_UD.csv"),
+                       _panel(las, [2017], "SFR08_2017_UD.csv", drop={(GATESHEAD, 2017)})])
+    with pytest.raises(DataError, match=r"SFR08_2017_UD.csv: .*2017: 1 of 5 LAs missing: Gateshead"):
+        wf.check_coverage(panel, las, tmp_path)
+
+
+def test_coverage_missing_year_stops(las, tmp_path):
+    panel = _panel(las, [2016, 2018])
+    with pytest.raises(DataError, match=r"year\(s\) \[2017\] missing"):
+        wf.check_coverage(panel, las, tmp_path)
+
+
+def test_coverage_accepts_only_declared_reorganisations(las, tmp_path):
+    reorganised = las.copy()
+    reorganised.loc[0, "gss"] = "E10000002"  # Buckinghamshire: new code from CLA year 2021
+    full = _panel(reorganised, range(2016, 2022), drop={("E10000002", 2021)})
+    wf.check_coverage(full, reorganised, tmp_path)
+    early = full[~((full["gss"] == "E10000002") & (full["year"] == 2020))]
+    with pytest.raises(DataError, match=r"2020: 1 of 5 LAs missing"):
+        wf.check_coverage(early, reorganised, tmp_path)

@@ -11,15 +11,23 @@ Run as ``python -m carerates.fetch`` (what ``make data`` calls):
   ``https://raw.githubusercontent.com``, for tests or another host);
 - ``--verify``: hash every file in ``data/raw/`` and report each one that is
   missing or differs, against the mirror's ``SHA256SUMS`` (or, without a mirror or
-  with ``--download``, against ``data/sources.csv``); copies nothing.
+  with ``--download``, against ``data/sources.csv``); copies nothing;
+- ``--if-changed`` (what ``make`` runs before the ingest, every time): fetch again
+  only if the origin (mirror folder or download host), the mirror's ``SHA256SUMS``,
+  ``data/sources.csv`` or a raw file changed since the last verified fetch; takes
+  milliseconds when nothing did (see ``stale_reason``).
+
+The mirror's ``SHA256SUMS`` must list exactly the files of ``data/sources.csv``
+with the same checksums: a file in one list only, or with another checksum, stops
+the copy naming it (a mirror missing a file, or holding a different release).
 
 Every file is written to a temporary file in its destination folder, its size and
 SHA-256 are checked, and only then is it renamed into place: a failure leaves the
 previous file (if any) untouched and no temporary file behind. A file already in
 ``data/raw/`` with the right checksum is not copied again; a small state file
 (``data/raw/.fetch-state.json``: size, modification time and verified checksum of
-each file) lets a second run skip hashing unchanged files, so it takes
-milliseconds. A file whose size or modification time changed since it was verified
+each file, plus the origin and the checksums of the lists) lets a second run skip
+hashing unchanged files, so it takes milliseconds. A file whose size or modification time changed since it was verified
 is hashed again, and replaced from the source if it no longer matches.
 """
 from __future__ import annotations
@@ -32,6 +40,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable
@@ -75,12 +84,26 @@ class Report:
     problems: list[DataError] = field(default_factory=list)
 
     def raise_problems(self) -> None:
-        """Raise the one problem, or one DataError listing them all."""
+        """Raise the one problem, or one DataError listing them all.
+
+        Files that failed for the very same reason (e.g. a host that did not answer)
+        are listed on one line, so the summary stays short.
+        """
         if len(self.problems) == 1:
             raise self.problems[0]
         if self.problems:
-            lines = "\n".join(f"  - {p}" for p in self.problems)
-            raise DataError(None, f"{len(self.problems)} raw files failed:\n{lines}")
+            groups: dict[str, list[DataError]] = {}
+            for problem in self.problems:
+                groups.setdefault(problem.problem, []).append(problem)
+            lines = []
+            for text, members in groups.items():
+                if len(members) > 3:
+                    names = ", ".join(Path(str(m.path)).name for m in members[:3])
+                    lines.append(f"  - {len(members)} files ({names}, ...): {text}")
+                else:
+                    lines.extend(f"  - {m}" for m in members)
+            body = "\n".join(lines)
+            raise DataError(None, f"{len(self.problems)} raw files failed:\n{body}")
 
 
 # --------------------------------------------------------------------------- manifests
@@ -184,16 +207,32 @@ def _mismatch(entry: Entry, sha: str, size: int, manifest: str) -> str | None:
 
 
 class _State:
-    """``data/raw/.fetch-state.json``: {file: [size, mtime_ns, verified sha256]}."""
+    """``data/raw/.fetch-state.json``: where the files came from, and what was verified.
+
+    ``{"origin": "mirror:<folder>" or "download:<base>", "manifests": {name: sha256},
+    "files": {file: [size, mtime_ns, verified sha256]}}``. ``manifests`` holds the
+    checksums of the lists the files were checked against (the mirror's SHA256SUMS,
+    data/sources.csv), so a changed list or origin is noticed without hashing data.
+    """
 
     def __init__(self, dest: Path):
         self.path = dest / STATE_NAME
+        self.origin, self.manifests = None, {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.files = {k: list(v) for k, v in data.items() if isinstance(v, list) and len(v) == 3}
-        except (OSError, ValueError, AttributeError):
+            files = data.get("files", data)  # the first format held the files only
+            self.files = {k: list(v) for k, v in files.items() if isinstance(v, list) and len(v) == 3}
+            if "files" in data:
+                self.origin = data.get("origin")
+                self.manifests = dict(data.get("manifests") or {})
+        except (OSError, ValueError, AttributeError, TypeError):
             self.files = {}
         self.dirty = False
+
+    def set_origin(self, origin: str, manifests: dict[str, str]) -> None:
+        if origin != self.origin or manifests != self.manifests:
+            self.origin, self.manifests = origin, dict(manifests)
+            self.dirty = True
 
     def is_current(self, target: Path, entry: Entry) -> bool:
         """True if the file was verified with this checksum and has not changed since."""
@@ -220,7 +259,8 @@ class _State:
     def save(self) -> None:
         if not self.dirty:
             return
-        text = json.dumps(self.files, indent=0, sort_keys=True)
+        text = json.dumps({"origin": self.origin, "manifests": self.manifests, "files": self.files},
+                          indent=0, sort_keys=True)
         _atomic_bytes(self.path, text.encode("utf-8"), mode=0o644)
         self.dirty = False
 
@@ -271,12 +311,19 @@ def _install(source: BinaryIO, target: Path, entry: Entry, manifest: str,
 # --------------------------------------------------------------------------- the three modes
 
 def _sync(entries: Iterable[Entry], dest: Path, fetch_one: Callable[[Entry, Path], None],
-          manifest: str) -> Report:
-    """Bring every entry up to date in ``dest``, calling ``fetch_one`` where needed."""
-    report = Report()
+          manifest: str, origin: str | None = None, manifests: dict[str, str] | None = None,
+          report: Report | None = None, progress: Callable[[str], None] | None = None) -> Report:
+    """Bring every entry up to date in ``dest``, calling ``fetch_one`` where needed.
+
+    ``origin`` and ``manifests`` are recorded in the state file (``manifests`` only
+    if every file is in place, so a failed run is retried by the next quick check).
+    ``progress``, if given, is called with one line per file fetched or failed.
+    """
+    report = report if report is not None else Report()
     state = _State(dest)
+    entries = list(entries)
     try:
-        for entry in entries:
+        for number, entry in enumerate(entries, start=1):
             target = dest / entry.file
             if state.is_current(target, entry):
                 report.unchanged.append(entry.file)
@@ -289,16 +336,62 @@ def _sync(entries: Iterable[Entry], dest: Path, fetch_one: Callable[[Entry, Path
                     report.unchanged.append(entry.file)
                     continue
             state.forget(entry)
+            started = time.monotonic()
             try:
                 fetch_one(entry, target)
             except DataError as err:
                 report.problems.append(err)
+                if progress:
+                    progress(f"[{number}/{len(entries)}] {entry.file}: FAILED ({err.problem})")
                 continue
             state.remember(target, entry)
             (report.replaced if present else report.written).append(entry.file)
+            if progress:
+                progress(f"[{number}/{len(entries)}] {entry.file}: ok "
+                         f"({target.stat().st_size:,} bytes, {time.monotonic() - started:.1f} s)")
     finally:
+        if origin is not None:
+            state.set_origin(origin, (manifests or {}) if not report.problems else {})
         state.save()
     return report
+
+
+def _sha_of_file(path: Path) -> str:
+    """The checksum of a small list (SHA256SUMS, sources.csv); "" if it is absent."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def _cross_check(listed: list[Entry], sources: Path, mirror: Path) -> tuple[list[DataError], set[str]]:
+    """The mirror's SHA256SUMS against data/sources.csv: the same files with the same checksums.
+
+    Returns one problem per file that is in only one list or whose checksums differ,
+    and the set of those files (not to be copied).
+    """
+    known = {e.file: e for e in read_sources(sources)}
+    mirrored = {e.file: e for e in listed}
+    sums, name = mirror / "SHA256SUMS", _display(sources)
+    problems = []
+    for rel in sorted(set(known) - set(mirrored)):
+        where = "absent from the mirror and from" if not (mirror / rel).exists() else "not listed in"
+        problems.append(DataError(mirror / rel, f"listed in {name} but {where} the mirror's SHA256SUMS "
+                                                f"({sums}): the mirror is incomplete"))
+    for rel in sorted(set(mirrored) - set(known)):
+        problems.append(DataError(mirror / rel, f"in the mirror's SHA256SUMS but not listed in {name} "
+                                                "(add it there with its origin and checksum, or remove it)"))
+    for rel in sorted(set(known) & set(mirrored)):
+        if known[rel].sha256 != mirrored[rel].sha256:
+            problems.append(DataError(mirror / rel, f"the mirror's SHA256SUMS gives sha256 {mirrored[rel].sha256}, "
+                                                    f"{name} gives {known[rel].sha256}: a different release?"))
+    return problems, {Path(str(p.path)).relative_to(mirror).as_posix() for p in problems}
+
+
+def mirror_origin(mirror: Path) -> str:
+    return f"mirror:{Path(mirror).resolve()}"
+
+
+def download_origin(base: str | None = None) -> str:
+    base = base if base is not None else os.environ.get("CARERATES_DOWNLOAD_BASE")
+    return f"download:{(base or DEFAULT_DOWNLOAD_BASE).rstrip('/')}"
 
 
 def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
@@ -307,7 +400,9 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
 
     Problems (a file missing in the mirror, a size or checksum that differs) are
     collected in the returned report, one per file; call ``report.raise_problems()``.
-    ``sources`` (``data/sources.csv``) only supplies expected sizes, for clearer messages.
+    ``sources`` (``data/sources.csv``; None to skip) must list exactly the mirror's
+    files with the same checksums: a file in one list only, or with another checksum,
+    is a problem naming it and is not copied. It also supplies expected sizes.
     """
     mirror = Path(mirror).resolve() if mirror is not None else default_mirror()
     dest = Path(dest)
@@ -317,6 +412,13 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
     sizes = _known_sizes(sources)
     entries = [Entry(e.file, e.sha256, sizes.get((e.file, e.sha256)))
                for e in read_sha256sums(mirror / "SHA256SUMS")]
+    report = Report()
+    manifests = {"SHA256SUMS": _sha_of_file(mirror / "SHA256SUMS")}
+    if sources is not None:
+        sources = Path(sources)
+        report.problems, disagree = _cross_check(entries, sources, mirror)
+        entries = [e for e in entries if e.file not in disagree]
+        manifests["sources.csv"] = _sha_of_file(sources)
 
     def copy_one(entry: Entry, target: Path) -> None:
         origin = mirror / entry.file
@@ -325,7 +427,7 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
         with origin.open("rb") as handle:
             _install(handle, target, entry, "SHA256SUMS", origin)
 
-    report = _sync(entries, dest, copy_one, "SHA256SUMS")
+    report = _sync(entries, dest, copy_one, "SHA256SUMS", mirror_origin(mirror), manifests, report)
     for name in MIRROR_DOCS:
         origin, target = mirror / name, dest / name
         if not origin.is_file():
@@ -346,19 +448,35 @@ def _download_url(entry: Entry, base: str | None) -> str:
     return entry.url
 
 
+#: Seconds to wait for a host to connect or send the next bytes (``$CARERATES_DOWNLOAD_TIMEOUT``).
+DOWNLOAD_TIMEOUT = 15.0
+#: After this many consecutive timeouts or refused connections, a host's other files are skipped.
+GIVE_UP_AFTER = 2
+
+
 def download(dest: str | Path = RAW, sources: str | Path = SOURCES, base: str | None = None,
-             timeout: float = 60) -> Report:
+             timeout: float | None = None, progress: Callable[[str], None] | None = None) -> Report:
     """Fetch every file of ``sources.csv`` from its public URL into ``dest``, verified.
 
     ``base`` (default ``$CARERATES_DOWNLOAD_BASE``) replaces
-    ``https://raw.githubusercontent.com`` at the start of each URL.
+    ``https://raw.githubusercontent.com`` at the start of each URL. Each request
+    waits at most ``timeout`` seconds (default ``$CARERATES_DOWNLOAD_TIMEOUT`` or
+    ``DOWNLOAD_TIMEOUT``) for the connection and for each block of data; once a host
+    has failed to answer ``GIVE_UP_AFTER`` times in a row, its remaining files are
+    reported as not tried instead of each waiting in turn. ``progress`` gets one
+    line per file fetched or failed.
     """
     import http.client
+    import socket
     import urllib.error
+    import urllib.parse
     import urllib.request
 
     dest = Path(dest)
     entries = read_sources(sources)
+    if timeout is None:
+        timeout = float(os.environ.get("CARERATES_DOWNLOAD_TIMEOUT") or DOWNLOAD_TIMEOUT)
+    silent: dict[str, int] = {}  # host -> consecutive failures to answer
 
     def download_one(entry: Entry, target: Path) -> None:
         if not entry.url:
@@ -366,17 +484,26 @@ def download(dest: str | Path = RAW, sources: str | Path = SOURCES, base: str | 
                                     "data mirror; get it from the mirror: set CARERATES_DATA_MIRROR "
                                     "or --mirror and run without --download)")
         url = _download_url(entry, base)
+        host = urllib.parse.urlsplit(url).netloc
+        if silent.get(host, 0) >= GIVE_UP_AFTER:
+            raise DataError(target, f"not tried: {host} did not answer the last {silent[host]} requests")
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 _install(response, target, entry, Path(sources).name, target,
                          f"downloaded from {url}: ")
         except urllib.error.HTTPError as err:
+            silent[host] = 0
             raise DataError(target, f"download from {url} failed: HTTP {err.code} {err.reason}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             reason = getattr(err, "reason", err)
+            if isinstance(reason, (socket.timeout, TimeoutError, ConnectionError)) or "timed out" in str(reason):
+                silent[host] = silent.get(host, 0) + 1
+                reason = f"no answer within {timeout:g} s ({reason})"
             raise DataError(target, f"download from {url} failed: {reason}") from None
+        silent[host] = 0
 
-    return _sync(entries, dest, download_one, Path(sources).name)
+    return _sync(entries, dest, download_one, Path(sources).name, download_origin(base),
+                 {"sources.csv": _sha_of_file(Path(sources))}, progress=progress)
 
 
 def verify(dest: str | Path = RAW, entries: Iterable[Entry] | None = None,
@@ -413,6 +540,65 @@ def verify(dest: str | Path = RAW, entries: Iterable[Entry] | None = None,
     return report
 
 
+# --------------------------------------------------------------------------- quick check
+
+def stale_reason(dest: str | Path = RAW, sources: str | Path = SOURCES,
+                 mirror: str | Path | None = None) -> tuple[str | None, bool]:
+    """Why ``dest`` needs fetching again, or None; and whether its files were downloaded.
+
+    Cheap enough to run before every ``make all`` (milliseconds): compares the origin
+    (the mirror's folder, or the download host) and the checksums of the two small
+    lists (the mirror's SHA256SUMS, data/sources.csv) with those recorded by the last
+    fetch, then each listed file's size and modification time with the state; only a
+    file whose size or time differs is hashed. A file touched without a change is
+    re-recorded without changing the state file's own time (make's stamp).
+    """
+    dest, sources = Path(dest), Path(sources)
+    state = _State(dest)
+    if not state.files or state.origin is None:
+        return "no record of a verified fetch", False
+    downloaded = state.origin.startswith("download:") and mirror is None \
+        and not os.environ.get("CARERATES_DATA_MIRROR")
+    manifests = {"sources.csv": _sha_of_file(sources)}
+    if downloaded:
+        origin, entries = download_origin(), read_sources(sources)
+    else:
+        folder = Path(mirror).resolve() if mirror is not None else default_mirror()
+        origin = mirror_origin(folder)
+        manifests["SHA256SUMS"] = _sha_of_file(folder / "SHA256SUMS")
+        if not manifests["SHA256SUMS"]:
+            if mirror is not None or os.environ.get("CARERATES_DATA_MIRROR"):
+                return f"the data mirror {folder} has no SHA256SUMS", False
+            # The default mirror is gone (moved or never there): the files fetched before
+            # are still checked, against data/sources.csv, and used if they are unchanged.
+            origin, entries = state.origin, read_sources(sources)
+            manifests = {"sources.csv": manifests["sources.csv"],
+                         **{k: v for k, v in state.manifests.items() if k != "sources.csv"}}
+        else:
+            entries = read_sha256sums(folder / "SHA256SUMS")
+    if origin != state.origin:
+        return f"the data source changed from {state.origin.split(':', 1)[1]} to {origin.split(':', 1)[1]}", downloaded
+    if manifests != state.manifests:
+        changed = sorted(k for k in manifests if manifests[k] != state.manifests.get(k))
+        return f"{' and '.join(changed)} changed since the last fetch", downloaded
+    for entry in entries:
+        target = dest / entry.file
+        if state.is_current(target, entry):
+            continue
+        if not target.is_file():
+            return f"{entry.file} is missing from {_display(dest)}", downloaded
+        sha, size = sha256_of(target)
+        if sha != entry.sha256:
+            return (f"{entry.file} was changed after it was verified (sha256 {sha}, {size} bytes; "
+                    f"expected {entry.sha256})", downloaded)
+        state.remember(target, entry)  # touched, same bytes
+    if state.dirty:
+        before = state.path.stat()
+        state.save()
+        os.utime(state.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return None, downloaded
+
+
 # --------------------------------------------------------------------------- command line
 
 def _display(path: Path) -> str:
@@ -433,14 +619,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verify", action="store_true",
                         help="hash every file in --dest and report the missing or altered ones; copy nothing")
     parser.add_argument("--sources", type=Path, default=SOURCES, help="the list of sources (default data/sources.csv)")
+    parser.add_argument("--if-changed", action="store_true",
+                        help="quick check (what make runs before the ingest): fetch only if the origin, "
+                             "the lists or a file changed since the last verified fetch; else do nothing")
     args = parser.parse_args(argv)
     dest = args.dest
     try:
+        if args.if_changed:
+            reason, downloaded = stale_reason(dest, args.sources, args.mirror)
+            if reason is None:
+                return 0
+            print(f"{_display(dest)}: {reason}; fetching again")
+            args.download = args.download or downloaded
         if args.verify:
             mirror = args.mirror.resolve() if args.mirror else default_mirror()
             if not args.download and (mirror / "SHA256SUMS").is_file():
                 entries, against = read_sha256sums(mirror / "SHA256SUMS"), mirror / "SHA256SUMS"
                 report = verify(dest, entries, "SHA256SUMS", mirror=mirror)
+                report.problems[:0] = _cross_check(entries, args.sources, mirror)[0]
             else:
                 entries, against = read_sources(args.sources), args.sources
                 report = verify(dest, entries, args.sources.name)
@@ -448,18 +644,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_display(dest)}: all {len(entries)} raw files match {_display(against)}")
             return 0
         if args.download:
-            report = download(dest, args.sources)
+            def progress(line: str) -> None:
+                print(line, flush=True)
+            print(f"downloading the public copies listed in {_display(args.sources)} "
+                  f"(each request times out after "
+                  f"{float(os.environ.get('CARERATES_DOWNLOAD_TIMEOUT') or DOWNLOAD_TIMEOUT):g} s)", flush=True)
+            report = download(dest, args.sources, progress=progress)
             origin = "public copies (data/sources.csv)"
         else:
             report = copy_from_mirror(args.mirror, dest, args.sources)
             origin = _display(args.mirror.resolve() if args.mirror else default_mirror())
-        for name in report.replaced:
-            print(f"replaced {name} (it differed from its checksum)")
-        for name in report.written:
-            print(f"wrote {name}")
-        report.raise_problems()
+            for name in report.replaced:
+                print(f"replaced {name} (it differed from its checksum)")
+            for name in report.written:
+                print(f"wrote {name}")
+        failed = f", {len(report.problems)} failed" if report.problems else ""
         print(f"{_display(dest)}: {len(report.written) + len(report.replaced)} written, "
-              f"{len(report.unchanged)} already up to date (from {origin})")
+              f"{len(report.unchanged)} already up to date{failed} (from {origin})", flush=True)
+        report.raise_problems()
         return 0
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -6,6 +6,7 @@ a truncated output.
 """
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -51,14 +52,111 @@ def parse_number(value) -> float:
 
 
 def parse_numbers(values: pd.Series, path: str | Path, column: str) -> pd.Series:
-    """``parse_number`` over a column, failing with the file, column and row."""
+    """``parse_number`` over a column, failing with the file, line, LA and column.
+
+    The line is the file's own (1-based, header included, as a text editor counts;
+    for a workbook the sheet and row as a spreadsheet shows them), found by
+    ``locate_value``; the LA is that row's code and name.
+    """
     out = np.empty(len(values), dtype=float)
     for i, value in enumerate(values.tolist()):
         try:
             out[i] = parse_number(value)
         except ValueError as err:
-            raise DataError(path, f"column {column!r}, row {i}: {err}") from None
+            where = locate_value(path, column, values.index[i], value)
+            raise DataError(path, f"{where or f'row label {values.index[i]!r} of the table read'}, "
+                                  f"column {column!r}: {err}") from None
     return pd.Series(out, index=values.index, name=column)
+
+
+_GSS_CELL = re.compile(r"^E(0[6-9]|10|12|92)\d{6}$")
+_NAME_HEADERS = ("la_name", "geog_n", "area_name", "la name", "local authority", "name")
+
+
+def _la_of(header: list[str], cells: list[str]) -> str:
+    """The LA code (and name) in one row, from its GSS-like cell and a name column."""
+    code = next((c.strip() for c in cells if _GSS_CELL.match(str(c).strip())), "")
+    lowered = [str(h).strip().lower() for h in header]
+    name = ""
+    for wanted in _NAME_HEADERS:
+        if wanted in lowered and lowered.index(wanted) < len(cells):
+            name = str(cells[lowered.index(wanted)]).strip()
+            break
+    if not header and code:  # a sheet row: the first wordy cell after the code
+        after = [str(c).strip() for c in cells[[str(c).strip() for c in cells].index(code) + 1:]]
+        name = next((c for c in after if re.search(r"[A-Za-z]{3}", c)), "")
+    text = " ".join(t for t in (code, name) if t and t.lower() != "nan")
+    return f" (LA {text})" if text else ""
+
+
+def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
+    """Each non-blank record of a CSV with the line it starts on (1-based), as pandas reads them."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records, start = [], 1
+    for record in reader:
+        if record and not (len(record) == 1 and not record[0].strip()):  # pandas skips blank lines
+            records.append((start, record))
+        start = reader.line_num + 1
+    return records
+
+
+def locate_value(path: str | Path, column: str, label, value) -> str | None:
+    """Where a bad ``value`` of ``column`` sits in the raw file: "line N (LA code name)".
+
+    Used only to word an error. For a CSV the row with index ``label`` (the frame's
+    own numbering, 0 = first record after the header) is checked to hold ``value``
+    in ``column``; otherwise the file is searched for the one record holding it.
+    For a workbook, every sheet is searched for the one cell holding it. None if it
+    cannot be placed with certainty (it is never guessed).
+    """
+    path = Path(path)
+    wanted = str(value).strip()
+    try:
+        if path.suffix.lower() in (".csv", ".txt"):
+            records = _csv_records(path)
+            if not records:
+                return None
+            header = [h.strip() for h in records[0][1]]
+            body = records[1:]
+            name = str(column).strip()
+            col = header.index(name) if name in header else None
+
+            def holds(record: list[str]) -> bool:
+                cells = record if col is None else record[col:col + 1]
+                return any(c.strip() == wanted for c in cells)
+
+            if (col is not None and isinstance(label, (int, np.integer)) and 0 <= label < len(body)
+                    and holds(body[label][1])):
+                line, record = body[label]
+            else:
+                found = [r for r in body if holds(r[1])]
+                if len(found) != 1:
+                    return None
+                line, record = found[0]
+            return f"line {line}{_la_of(header, record)}"
+        if path.suffix.lower() in (".xls", ".xlsx", ".xlsm", ".ods"):
+            sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=str,
+                                   keep_default_na=False, na_values=[])
+            hits = [(sheet, r, c) for sheet, frame in sheets.items()
+                    for r, c in zip(*np.nonzero(frame.apply(lambda s: s.str.strip()).to_numpy() == wanted))]
+            if len(hits) != 1:
+                return None
+            sheet, r, c = hits[0]
+            row = sheets[sheet].iloc[r].tolist()
+            letters = ""
+            n = int(c) + 1
+            while n:
+                n, rem = divmod(n - 1, 26)
+                letters = chr(65 + rem) + letters
+            return f"sheet {sheet!r}, row {int(r) + 1} (cell {letters}{int(r) + 1}){_la_of([], row)}"
+    except Exception:  # wording an error must never raise another
+        return None
+    return None
 
 
 def require_file(path: str | Path) -> Path:
@@ -89,6 +187,27 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
         return pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
         raise DataError(path, f"cannot be read as CSV ({err})") from None
+
+
+def require_complete_rows(path: str | Path) -> None:
+    """Stop if a record of a CSV has fewer fields than its header.
+
+    pandas fills the missing fields of a short record with empty text, so a file cut
+    inside a row, or a row that lost its last cells, would read as suppressed
+    values; this re-reads the file's records and names the line and LA of the first
+    short one. Only for files without footnote lines (such as DfE's underlying data).
+    """
+    path = Path(path)
+    records = _csv_records(path)
+    if not records:
+        return
+    header = records[0][1]
+    short = [(line, record) for line, record in records[1:] if len(record) < len(header)]
+    if short:
+        line, record = short[0]
+        more = f" ({len(short)} such rows)" if len(short) > 1 else ""
+        raise DataError(path, f"line {line}{_la_of(header, record)} has {len(record)} fields, the header "
+                              f"{len(header)}{more}: the file ends inside a row or a row is cut short (truncated?)")
 
 
 def read_sheet(path: str | Path, sheet: str | int, header=None, **kwargs) -> pd.DataFrame:

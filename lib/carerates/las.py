@@ -23,6 +23,9 @@ REGIONS = (
 #: GSS codes replaced in 2013 (ANALYSIS.md, "Units, years and names").
 OLD_GSS = {"E08000020": "E08000037", "E06000048": "E06000057"}
 
+#: How many upper-tier LAs had children's social care duties in 2017 (ANALYSIS.md, "Units").
+N_LAS = 152
+
 #: Excluded from every analysis: no child was looked after there in 2012-2017.
 ISLES_OF_SCILLY = "E06000053"
 
@@ -98,12 +101,20 @@ def la_type(gss: str) -> str:
     return LA_TYPES[gss[:3]]
 
 
-def build_la_table(laa1: pd.DataFrame) -> pd.DataFrame:
-    """The canonical table from the 2017 release's LAA1 rows (``sources.cla.read_laa1``)."""
+def build_la_table(laa1: pd.DataFrame, path: str | Path = "LAA1", expected: int | None = None) -> pd.DataFrame:
+    """The canonical table from the 2017 release's LAA1 rows (``sources.cla.read_laa1``).
+
+    With ``expected`` (``N_LAS`` for the real release), a sheet holding another
+    number of LAs stops naming ``path``: every other source is checked against
+    this table, so it must not be partial itself.
+    """
     table = laa1[["gss", "la_number", "la_name", "region"]].copy()
     unknown = sorted(set(table["region"]) - set(REGIONS))
     if unknown:
-        raise DataError("LAA1", f"unexpected region header(s) {unknown}")
+        raise DataError(path, f"unexpected region header(s) {unknown}")
+    if expected is not None and len(table) != expected:
+        raise DataError(path, f"sheet LAA1 lists {len(table)} LAs, expected {expected} "
+                              "(truncated or partial file?)")
     table["la_type"] = table["gss"].map(la_type)
     table["excluded"] = table["gss"].eq(ISLES_OF_SCILLY)
     table["region"] = pd.Categorical(table["region"], categories=list(REGIONS), ordered=True)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError
-from ..io import parse_numbers, read_csv, require_columns
+from ..io import parse_numbers, read_csv, require_columns, require_complete_rows
 
 #: As-published underlying data: year (31 March) -> (file, column of the count).
 CIN_RELEASES: dict[int, tuple[str, str]] = {
@@ -46,6 +46,7 @@ def read_cin_release(path: str | Path, column: str, year: int) -> pd.DataFrame:
     path = Path(path)
     frame = read_csv(path)
     require_columns(frame, ["geog_l", "geog_c", column], path)
+    require_complete_rows(path)
     rows = frame[frame["geog_l"].str.strip().str.upper() == "LA"]
     if rows.empty:
         raise DataError(path, "no LA rows (geog_l == 'LA')")

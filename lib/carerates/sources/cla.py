@@ -15,9 +15,9 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError
-from ..io import parse_numbers, read_csv, read_sheet, require_columns
-from ..las import build_la_table, canonical_gss, gss_from_number
-from ..schema import Column, check_table
+from ..io import parse_numbers, read_csv, read_sheet, require_columns, require_complete_rows
+from ..las import ISLES_OF_SCILLY, N_LAS, build_la_table, canonical_gss, gss_from_number
+from ..schema import Column, Gap, check_table, require_coverage
 
 #: LA tables per release: (file, first year, last year) of sheet LAA1.
 LAA1_RELEASES = {
@@ -26,6 +26,25 @@ LAA1_RELEASES = {
 }
 
 _GSS = re.compile(r"^E(06|08|09|10)\d{6}$")
+
+#: Known gaps of the CLA sources (../shared/data/README.md, "Known quirks"): every
+#: other LA must be present in every year of every file, or the ingest stops.
+SCILLY_NOT_IN_UNDERLYING = Gap.of(ISLES_OF_SCILLY, range(2011, 2018),
+                                  "the 2011-2016 underlying files have no Isles of Scilly row, and "
+                                  "the 2017 file's row has no geographic level (so it is not read)")
+#: Councils abolished by the 2019-2023 reorganisations: no row (or no value) from then on.
+ABOLISHED = (
+    Gap.of(("E06000028", "E06000029", "E10000009"), range(2019, 2100),
+           "Bournemouth, Poole and Dorset county: replaced in April 2019"),
+    Gap.of("E10000021", range(2021, 2100), "Northamptonshire: replaced in April 2021"),
+    Gap.of("E10000006", range(2023, 2100), "Cumbria: replaced in April 2023"),
+)
+POPULATION_SUPPRESSED = Gap.of(("E06000028", "E06000029", "E10000009"), range(2012, 2019),
+                               "Bournemouth, Poole and Dorset are suppressed for 2012-2018 "
+                               "in the ONS population file")
+#: The years each later edition must hold.
+LATER_EDITION_YEARS = {"2018_2022": range(2018, 2023), "2020_2024": range(2020, 2025),
+                       "2021_2025": range(2021, 2026)}
 
 
 def read_laa1(path: str | Path, first_year: int, last_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -164,6 +183,8 @@ def read_underlying_counts(directory: str | Path, las: pd.DataFrame) -> pd.DataF
             frame["gss"] = gss_from_number(frame[geo["number"]], path, las)
         frame["year"] = year
         frame["cla_unrounded"] = parse_numbers(frame[column], path, column)
+        require_coverage(frame, path, las, years=[year], gaps=[SCILLY_NOT_IN_UNDERLYING])
+        require_complete_rows(path)  # a row cut short, even with every LA present
         frames.append(frame[["gss", "year", "cla_unrounded"]])
     counts = pd.concat(frames, ignore_index=True)
     return counts.sort_values(["gss", "year"], ignore_index=True)
@@ -249,6 +270,8 @@ def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.Da
         "population_0_17": parse_numbers(rows["population_estimate"], path, "population_estimate").to_numpy(),
     })
     out["edition"] = edition
+    require_coverage(out, path, las, years=LATER_EDITION_YEARS.get(edition), gaps=ABOLISHED)
+    require_complete_rows(path)
     return out.sort_values(["gss", "year"], ignore_index=True)
 
 
@@ -275,6 +298,9 @@ def read_population(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
         "mid_year": rows["time_period"].astype(int).to_numpy(),
         "population_0_17": parse_numbers(rows["population_estimate"], path, "population_estimate").to_numpy(),
     })
+    require_coverage(out, path, las, years=range(2012, 2025), year="mid_year", value="population_0_17",
+                     gaps=[*ABOLISHED, POPULATION_SUPPRESSED])
+    require_complete_rows(path)
     england = raw[raw["geographic_level"] == "National"]
     nat = pd.DataFrame({
         "gss": "E92000001",
@@ -295,6 +321,7 @@ def read_population_2009(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     rows = raw[level == "LA"]
     out = pd.DataFrame({"gss": gss_from_number(rows["geog_c"], path, las).to_numpy(),
                         "population_0_17": parse_numbers(rows[column], path, column).to_numpy()})
+    require_coverage(out, path, las, year=None, value="population_0_17")
     national = raw[level == "NATIONAL"]
     if len(national) != 1:
         raise DataError(path, f"expected one National row, found {len(national)}")
@@ -304,7 +331,7 @@ def read_population_2009(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     return out[["gss", "mid_year", "population_0_17"]]
 
 
-def read_england_numbers(path: str | Path) -> pd.DataFrame:
+def read_england_numbers(path: str | Path, first_year: int = 1994, last_year: int = 2024) -> pd.DataFrame:
     """England's CLA at 31 March 1994 onward (``year, cla_number``), DfE's revised series."""
     raw = read_csv(path, encoding="utf-8-sig")
     require_columns(raw, ["time_period", "population_count", "number"], path)
@@ -313,6 +340,13 @@ def read_england_numbers(path: str | Path) -> pd.DataFrame:
         raise DataError(path, "no 'Children looked after at 31 March' rows")
     out = pd.DataFrame({"year": rows["time_period"].astype(int).to_numpy(),
                         "cla_number": parse_numbers(rows["number"], path, "number").to_numpy()})
+    # A national series: every year from the first to the last, each with a number.
+    gaps = sorted(set(range(out["year"].min(), out["year"].max() + 1))
+                  - set(out.loc[out["cla_number"].notna(), "year"]))
+    if gaps or out["year"].min() != first_year or out["year"].max() < last_year:
+        raise DataError(path, f"expected every year {first_year}-{last_year} (or later) with a number; "
+                              f"found {out['year'].min()}-{out['year'].max()}"
+                              + (f", without {gaps}" if gaps else ""))
     return out.sort_values("year", ignore_index=True)
 
 
@@ -322,7 +356,8 @@ def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     parsed = {name: read_laa1(paths.raw(file), first, last)
               for name, (file, first, last) in LAA1_RELEASES.items()}
     laa1 = {name: rows for name, (rows, _) in parsed.items()}
-    las = build_la_table(laa1["SFR50_2017"]) if las is None else las
+    las = (build_la_table(laa1["SFR50_2017"], paths.raw(LAA1_RELEASES["SFR50_2017"][0]), expected=N_LAS)
+           if las is None else las)
     scilly = {"E06000053": "Isles of Scilly: excluded from every analysis"}
     tables = {"las": check_table(las, "las", ["gss"], {
         "gss": Column("str", nullable=False), "la_number": Column("int", 201, 999, nullable=False),
@@ -331,6 +366,10 @@ def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
         raise DataError("las", "duplicated DfE LA numbers")
 
     releases = {name: laa1_long(table, name) for name, table in laa1.items()}
+    for name, (file, first, last) in LAA1_RELEASES.items():
+        # Both releases publish a rate for every LA (the Isles of Scilly too) in every year.
+        require_coverage(releases[name], paths.raw(file), las, years=range(first, last + 1),
+                         value="rate_per_10k")
     panel, revisions = published_rates(releases, las)
     tables["cla_rates"] = check_table(panel, "cla_rates", ["gss", "year"], {
         "year": Column("int", 2012, 2017), "rate_per_10k": Column("float", 0, 1000),

@@ -34,7 +34,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError
-from ..schema import Column, check_table
+from ..schema import Column, Gap, check_table, require_coverage
 from ..io import parse_numbers, read_csv, read_sheet, require_columns, require_file, sheet_names
 
 #: Snapshot year -> file name under data/raw/low_income/hmrc/.
@@ -58,6 +58,10 @@ _UPPER_TIER = ("E06", "E08", "E09", "E10")
 #: Columns of one HMRC workbook, as read by ``read_hmrc_workbook``.
 HMRC_COLUMNS = ["code", "name", "low_income_u16", "low_income_all", "child_benefit_u16",
                 "child_benefit_all", "pct_u16", "pct_all"]
+
+
+#: Known hole: the 2013 HMRC workbook has no percentage for the Isles of Scilly.
+LOW_INCOME_GAPS = (Gap.of("E06000053", [2013], "Isles of Scilly: no value in the 2013 HMRC workbook"),)
 
 
 def hmrc_path(snapshot_year: int) -> Path:
@@ -402,6 +406,13 @@ def build_tables(las: pd.DataFrame, weighting: str = "child_benefit") -> dict[st
     panel = panel[["gss", "snapshot_year", "year", "low_income_pct", "low_income_all_pct",
                    "source", "estimated"]]
     check = pd.concat(checks, ignore_index=True)
+    # Every LA with a value in every snapshot year, from the file that gave it.
+    first_hmrc = min(HMRC_FILES)
+    require_coverage(panel[panel.snapshot_year < first_hmrc], paths.raw(*FINGERTIPS_FILE), las,
+                     years=range(2006, first_hmrc), year="snapshot_year", value="low_income_pct")
+    for year in sorted(HMRC_FILES):
+        require_coverage(panel[panel.snapshot_year == year], hmrc_path(year), las, years=[year],
+                         year="snapshot_year", value="low_income_pct", gaps=LOW_INCOME_GAPS)
     panel = check_table(
         panel, "low_income", key=["gss", "snapshot_year"], las=las,
         columns={"snapshot_year": Column("int", min=2006, max=2016, nullable=False),

@@ -274,9 +274,37 @@ def check_panel(panel: pd.DataFrame, las: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: First CLA year of the panel (snapshot September 2015; 2013-2014 have no public copy).
+FIRST_YEAR = 2016
+#: Known holes (by CLA year): 2017 councils replaced by new ones, whose rows are dropped
+#: (``POST_2017_LAS``). Any other LA missing in a year of the panel stops the ingest.
+WORKFORCE_GAPS = (
+    ("E06000028", "E06000029", "E10000009", 2020, "Bournemouth, Poole, Dorset: replaced in 2019"),
+    ("E10000002", None, None, 2021, "Buckinghamshire: unitary council (new code) from 2020"),
+    ("E10000021", None, None, 2022, "Northamptonshire: replaced in 2021"),
+    ("E10000006", "E10000023", "E10000027", 2024, "Cumbria replaced; North Yorkshire and Somerset "
+                                                   "unitary councils (new codes) from 2023"),
+    ("E08000016", "E08000019", None, 2026, "Barnsley and Sheffield: new codes from 2025"),
+)
+
+
+def check_coverage(panel: pd.DataFrame, las: pd.DataFrame, folder: str | Path | None = None) -> pd.DataFrame:
+    """Every CLA year from ``FIRST_YEAR`` on, and every LA in each, from the file it came from."""
+    from ..schema import Gap, require_coverage
+
+    folder = Path(folder) if folder is not None else paths.raw(FOLDER)
+    gaps = [Gap.of([c for c in codes if c], range(first, 2100), why)
+            for *codes, first, why in WORKFORCE_GAPS]
+    for source, rows in panel.groupby("source"):
+        require_coverage(rows, folder / source, las, gaps=gaps)
+    years = sorted(panel["year"].unique())
+    require_coverage(panel, folder, las, years=range(FIRST_YEAR, max(years) + 1), gaps=gaps)
+    return panel
+
+
 def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """``{"workforce": panel}`` for the ingest (written to ``data/processed/workforce.parquet``)."""
-    return {"workforce": check_panel(load_panel(las), las)}
+    return {"workforce": check_coverage(check_panel(load_panel(las), las), las)}
 
 
 def crosses_joint_return(panel: pd.DataFrame, first: int, last: int) -> pd.Index:
