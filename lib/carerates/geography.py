@@ -109,33 +109,36 @@ def to_units(frame: pd.DataFrame, counts: list[str], *, code: str = "gss", year:
     work["unit"] = work[code].map(unit_of)
     work["generation"] = work[code].map(generation)
 
-    rows = []
-    for (unit, yr), group in work.groupby(["unit", year], sort=True):
-        old, new, rule = UNITS.get(unit, ((unit,), (), "same"))
-        gens = set(group["generation"])
-        if gens == {"old", "new"}:
-            raise DataError(path, f"{unit} in {yr}: both the 2017 council(s) and their successors report "
-                                  f"({'+'.join(sorted(group[code]))}); the rule would count children twice")
-        members = old if gens == {"old"} else new
-        used = group.set_index(code).reindex(list(members))
-        record = {"unit": unit, year: yr}
-        complete = used[counts].notna().all(axis=1).all()
-        for column in counts:
-            record[column] = float(used[column].sum()) if complete else np.nan
-        if gens == {"old"}:
-            record["rule"] = "merged" if rule == "merged" else "same"
-        else:
-            record["rule"] = rule
-        record["members"] = "+".join(members)
-        if rate:
-            if len(members) == 1:
-                record["rate"] = float(used[rate].iloc[0])
-            elif population and complete and record[population] > 0:
-                record["rate"] = 1e4 * record[counts[0]] / record[population]
-            else:
-                record["rate"] = np.nan
-        rows.append(record)
-    out = pd.DataFrame(rows)
+    keys = ["unit", year]
+    both = work.groupby(keys)["generation"].nunique()
+    if (both > 1).any():
+        unit, yr = both[both > 1].index[0]
+        codes = "+".join(sorted(work.loc[(work["unit"] == unit) & (work[year] == yr), code]))
+        raise DataError(path, f"{unit} in {yr}: both the 2017 council(s) and their successors report "
+                              f"({codes}); the rule would count children twice")
+    rule_of = {u: r for u, (_, _, r) in UNITS.items()}
+    members_of = {(u, "old"): old for u, (old, _, _) in UNITS.items()}
+    members_of.update({(u, "new"): new for u, (_, new, _) in UNITS.items()})
+    work["complete_row"] = work[counts].notna().all(axis=1)
+    grouped = work.groupby(keys, sort=True)
+    out = grouped[counts].sum(min_count=1)
+    out["generation"] = grouped["generation"].first()
+    out["n_rows"] = grouped.size()
+    out["n_complete"] = grouped["complete_row"].sum()
+    out = out.reset_index()
+    members = [members_of.get((u, g), (u,)) for u, g in zip(out["unit"], out["generation"])]
+    out["members"] = ["+".join(m) for m in members]
+    size = np.array([len(m) for m in members])
+    complete = (out["n_complete"].to_numpy() == size) & (out["n_rows"].to_numpy() == size)
+    out.loc[~complete, counts] = np.nan
+    rules = out["unit"].map(rule_of).fillna("same")
+    out["rule"] = np.where(out["generation"] == "new", rules,
+                           np.where(rules == "merged", "merged", "same"))
+    if rate:
+        own = grouped[rate].first().reset_index(drop=True)
+        recomputed = (1e4 * out[counts[0]] / out[population]).where(out[population] > 0) if population \
+            else pd.Series(np.nan, index=out.index)
+        out["rate"] = np.where(size == 1, own, recomputed)
     columns = ["unit", year, *counts, *(["rate"] if rate else []), "rule", "members"]
     return out[columns].sort_values(["unit", year], ignore_index=True)
 
