@@ -1,0 +1,91 @@
+"""carerates.findings: result records in words, formatted as the house style says."""
+import math
+
+import pytest
+from scipy import stats as sps
+
+from carerates import findings
+from carerates.stats import mann_whitney, spearman
+
+import pandas as pd
+
+
+@pytest.mark.parametrize("p, text", [
+    (4.9e-22, "p < .001"), (0.000999, "p < .001"), (0.001, "p = .001"), (0.0353, "p = .035"),
+    (0.35, "p = .350"), (0.9999, "p = 1"), (float("nan"), "p not available"), (None, "p not available"),
+])
+def test_fmt_p(p, text):
+    assert findings.fmt_p(p) == text
+
+
+@pytest.mark.parametrize("r, text", [(0.6824, ".68"), (-0.2765, "-.28"), (1.0, "1.00"), (-0.001, ".00"),
+                                     (0.0, ".00")])
+def test_fmt_r(r, text):
+    assert findings.fmt_r(r) == text
+
+
+def test_rank_biserial_matches_the_share_of_pairs():
+    group = pd.Series([5.0, 6.0, 7.0, 1.0])
+    other = pd.Series([2.0, 3.0, 4.0])
+    # pairs where the group is higher minus pairs where it is lower, over all pairs
+    higher = sum(g > o for g in group for o in other)
+    lower = sum(g < o for g in group for o in other)
+    expected = (higher - lower) / (len(group) * len(other))
+    u_group = sps.mannwhitneyu(group, other).statistic  # scipy's U is the first sample's
+    assert findings.rank_biserial(u_group, 4, 3) == pytest.approx(expected)
+
+
+def _spearman_record(x, y, **extra):
+    result = spearman(pd.Series(x), pd.Series(y), id="t", section="s", outcome="average rate",
+                      predictor="% of children in low-income families", period="2012-2015")
+    return {**result.record(), **result.details, **extra}
+
+
+def test_significant_positive_spearman_says_direction_size_ci_n_and_p():
+    x = list(range(30))
+    record = _spearman_record(x, [v + (v % 3) for v in x])
+    text = findings.sentence(record)
+    assert text.startswith("LAs with a higher % of children in low-income families had higher average rates")
+    assert f"r_s = {findings.fmt_r(record['statistic'])}" in text
+    assert f"95% CI {findings.fmt_r(record['ci_low'])} to {findings.fmt_r(record['ci_high'])}" in text
+    assert "N = 30" in text and "p < .001" in text and "over 2012-2015" in text
+
+
+def test_negative_and_null_spearman():
+    x = list(range(30))
+    assert "lower average rates" in findings.sentence(_spearman_record(x, [-v for v in x]))
+    null = _spearman_record(x, [(v * 7) % 11 for v in x])
+    assert null["p_value"] > 0.05
+    assert findings.sentence(null).startswith("There was no clear association between")
+
+
+def test_mann_whitney_sentence_uses_groups_and_rank_biserial():
+    values = pd.Series([1.0, 2, 3, 4, 10, 11, 12, 13, 14, 15])
+    in_group = pd.Series([True] * 4 + [False] * 6)
+    result = mann_whitney(values, in_group, id="m", section="s", outcome="average change",
+                          predictor="Innovation Programme round 1", period="2012-2017")
+    record = {**result.record(), **result.details, "direction": result.direction}
+    text = findings.sentence(record)
+    assert "smaller average yearly changes" in text and "n = 4 vs 6" in text
+    assert "rank-biserial r = -1.00" in text and "U = 0" in text
+
+
+def test_multiplicity_clause_distinguishes_holm_and_bh():
+    base = {"p_value": 0.01}
+    assert "remains significant" in findings.multiplicity_clause({**base, "p_holm": 0.02, "p_bh": 0.01})
+    assert "but not Holm's" in findings.multiplicity_clause({**base, "p_holm": 0.2, "p_bh": 0.04})
+    assert "does not survive" in findings.multiplicity_clause({**base, "p_holm": 0.2, "p_bh": 0.06}, 20)
+    assert "20 tests" in findings.multiplicity_clause({**base, "p_holm": 0.2, "p_bh": 0.06}, 20)
+    assert findings.multiplicity_clause({"p_value": 0.5}) == ""
+
+
+def test_ratio_sentence():
+    text = findings.ratio_sentence("low income", 1.23, 1.10, 1.37, 0.0004, n=140)
+    assert text.startswith("One standard deviation more low income went with 23% higher")
+    assert "rate ratio 1.23, 95% CI 1.10 to 1.37, p < .001, N = 140" in text
+    assert "no clear association" in findings.ratio_sentence("turnover", 1.00, 0.95, 1.05, 0.9)
+
+
+def test_unknown_test_is_refused():
+    with pytest.raises(ValueError, match="unknown test"):
+        findings.sentence({"test": "anova", "id": "x"})
