@@ -126,3 +126,35 @@ def test_unit_table_merges_three_councils():
     assert len(table) == 2
     assert table.loc[geo.BPD, "members_2017"] == 3
     assert table.loc[geo.BPD, "unit_name"] == geo.BPD_NAME
+
+
+# --------------------------------------------------------------- carerates.later helpers
+from carerates import later  # noqa: E402
+
+
+def test_unit_flags_all_none_or_mixed():
+    flags = pd.Series({B: 1, P: 1, D: 1, DARLINGTON: 0, NORTHANTS: 1})
+    out = later.unit_flags(flags, None)
+    assert out[geo.BPD] == 1 and out[DARLINGTON] == 0 and out[NORTHANTS] == 1
+    mixed = later.unit_flags(pd.Series({B: 1, P: 0, D: 0}), None)
+    assert np.isnan(mixed[geo.BPD])
+
+
+@pytest.mark.parametrize("args, verdict", [
+    ((0.01, 1, 0.001, 1), "held"),
+    ((0.01, 1, 0.001, -1), "reversed"),
+    ((0.01, -1, 0.20, -1), "weakened"),
+    ((0.30, -1, 0.01, -1), "emerged"),
+    ((0.30, 1, 0.40, -1), "none in either"),
+    ((0.01, 1, np.nan, 1), "not tested"),
+])
+def test_held_verdicts(args, verdict):
+    assert later.held(*args) == verdict
+
+
+def test_trend_patterns():
+    assert later.trend_pattern(1.0, 2.0) == "rose, kept rising"
+    assert later.trend_pattern(-1.0, 2.0) == "fell or flat, then rose"
+    assert later.trend_pattern(1.0, -0.5) == "rose, then fell or flat"
+    assert later.trend_pattern(0.0, 0.0) == "fell or flat, kept falling"
+    assert later.trend_pattern(np.nan, 1.0) == "not known"

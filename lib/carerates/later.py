@@ -133,3 +133,53 @@ def area_series(tables: dict[str, pd.DataFrame], editions: dict[str, str] | None
     later["source"] = "EES " + later["source"]
     out = pd.concat([early, later], ignore_index=True)
     return out.sort_values(["area", "year"], ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- analysis helpers
+
+def unit_flags(flags: pd.Series, las: pd.DataFrame) -> pd.Series:
+    """A 0/1 flag per 2017 council (index gss) per panel unit: 1 if every member council is
+    flagged, 0 if none is, NaN if they differ (e.g. Innovation funding of Bournemouth, Poole
+    and Dorset)."""
+    from .geography import unit_of
+
+    frame = pd.DataFrame({"flag": flags.astype(float)})
+    frame["unit"] = frame.index.map(unit_of)
+    grouped = frame.groupby("unit")["flag"]
+    out = grouped.mean()
+    return out.where(out.isin([0.0, 1.0])).rename("flag")
+
+
+#: Verdicts of :func:`held`.
+VERDICTS = ("held", "reversed", "weakened", "emerged", "none in either")
+
+
+def held(study_p: float, study_sign: int, later_p: float, later_sign: int, alpha: float = 0.05) -> str:
+    """Did a 2012-2017 association hold in a later window?
+
+    - study significant, later significant in the same direction: "held";
+    - study significant, later significant in the opposite direction: "reversed";
+    - study significant, later not: "weakened" (not significant any more);
+    - study not significant, later significant: "emerged";
+    - neither significant: "none in either". NaN p-values give "not tested".
+    """
+    if not (np.isfinite(study_p) and np.isfinite(later_p)):
+        return "not tested"
+    before, after = study_p < alpha, later_p < alpha
+    if before and after:
+        return "held" if np.sign(study_sign) == np.sign(later_sign) else "reversed"
+    if before:
+        return "weakened"
+    return "emerged" if after else "none in either"
+
+
+def trend_pattern(change_before: float, change_after: float) -> str:
+    """The shape of an LA's rate across two periods from its average yearly changes."""
+    if not (np.isfinite(change_before) and np.isfinite(change_after)):
+        return "not known"
+    up_before, up_after = change_before > 0, change_after > 0
+    if up_before and up_after:
+        return "rose, kept rising"
+    if not up_before and not up_after:
+        return "fell or flat, kept falling"
+    return "fell or flat, then rose" if up_after else "rose, then fell or flat"
