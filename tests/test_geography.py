@@ -158,3 +158,30 @@ def test_trend_patterns():
     assert later.trend_pattern(1.0, -0.5) == "rose, then fell or flat"
     assert later.trend_pattern(0.0, 0.0) == "fell or flat, kept falling"
     assert later.trend_pattern(np.nan, 1.0) == "not known"
+
+
+def test_poisson_fe_matches_glm_with_dummies_and_clustered_errors():
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(3)
+    n_units, years = 25, list(range(2017, 2023))
+    frame = pd.DataFrame([(u, y) for u in range(n_units) for y in years], columns=["unit", "year"])
+    frame["x"] = rng.normal(size=len(frame)) + 0.3 * frame["unit"] / n_units
+    frame["z"] = rng.normal(size=len(frame))
+    frame["pop"] = rng.uniform(2e3, 2e4, size=len(frame))
+    effect = rng.normal(scale=0.5, size=n_units)
+    mu = frame["pop"] * 6e-3 * np.exp(0.2 * frame["x"] - 0.1 * frame["z"] + effect[frame["unit"]]
+                                      + 0.05 * (frame["year"] - 2017))
+    frame["y"] = rng.poisson(mu * rng.gamma(5, 0.2, size=len(frame)))  # over-dispersed
+    frame.loc[3, "x"] = np.nan  # a dropped row
+    ours = later.poisson_fe(frame, "y", ["x", "z"], "unit", "year", "pop").set_index("term")
+    data = frame.dropna()
+    glm = smf.glm("y ~ x + z + C(unit) + C(year)", data, family=sm.families.Poisson(),
+                  offset=np.log(data["pop"])).fit(cov_type="cluster", cov_kwds={
+                      "groups": data["unit"].to_numpy(), "use_correction": False})
+    for term in ("x", "z"):
+        assert ours.loc[term, "estimate"] == pytest.approx(glm.params[term], abs=1e-7)
+        assert ours.loc[term, "se"] == pytest.approx(glm.bse[term] * np.sqrt(n_units / (n_units - 1)), rel=1e-5)
+    assert ours.loc["x", "n_obs"] == len(data)
+    assert ours.loc["x", "ci_low"] < 0.2 < ours.loc["x", "ci_high"]

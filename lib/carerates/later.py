@@ -183,3 +183,68 @@ def trend_pattern(change_before: float, change_after: float) -> str:
     if not up_before and not up_after:
         return "fell or flat, kept falling"
     return "fell or flat, then rose" if up_after else "rose, then fell or flat"
+
+
+def poisson_fe(frame: pd.DataFrame, outcome: str, terms: list[str], entity: str, time: str,
+               exposure: str, max_iter: int = 100, tol: float = 1e-10) -> pd.DataFrame:
+    """Poisson regression of a count with entity and time fixed effects, the exposure as offset and
+    errors clustered by entity: ``term, estimate, se, z, p_value, ci_low, ci_high, n_obs, n_entities``
+    for ``terms`` (log rate ratios).
+
+    The entity effects are concentrated out (the Poisson fixed-effects estimator equals the
+    conditional multinomial MLE, Hausman, Hall & Griliches 1984), so only the slopes and the
+    time dummies are iterated by Newton's method: the same slopes as a GLM with entity
+    dummies, in a fraction of the time. Cluster-robust covariance: the sandwich of the
+    entity score sums with the small-sample factor G/(G-1) (the entity effects are nested in
+    the clusters, so they are not counted in K; Cameron & Miller 2015). Rows with a missing
+    value are dropped; entities with one row or no events carry no information and are dropped.
+    """
+    from scipy import stats as sps
+
+    data = frame.dropna(subset=[outcome, exposure, *terms]).copy()
+    data = data[data[exposure] > 0]
+    sizes = data.groupby(entity)[outcome].transform("size")
+    totals = data.groupby(entity)[outcome].transform("sum")
+    data = data[(sizes >= 2) & (totals > 0)].sort_values([entity, time])
+    years = sorted(data[time].unique())
+    dummies = pd.get_dummies(data[time], prefix="year", dtype=float).iloc[:, 1:]
+    X = np.column_stack([data[terms].to_numpy(float), dummies.to_numpy()])
+    y = data[outcome].to_numpy(float)
+    offset = np.log(data[exposure].to_numpy(float))
+    groups = pd.factorize(data[entity], sort=True)[0]
+    n_groups = groups.max() + 1
+    y_tot = np.bincount(groups, weights=y, minlength=n_groups)
+    beta = np.zeros(X.shape[1])
+
+    def pieces(b):
+        eta = X @ b + offset
+        eta = eta - pd.Series(eta).groupby(groups).transform("max").to_numpy()
+        w = np.exp(eta)
+        p = w / np.bincount(groups, weights=w, minlength=n_groups)[groups]
+        resid = y - y_tot[groups] * p
+        scores = np.zeros((n_groups, X.shape[1]))
+        np.add.at(scores, groups, X * resid[:, None])
+        xbar = np.zeros((n_groups, X.shape[1]))
+        np.add.at(xbar, groups, X * p[:, None])
+        centred = X - xbar[groups]
+        hessian = -(centred * (y_tot[groups] * p)[:, None]).T @ centred
+        return scores, hessian
+
+    for _ in range(max_iter):
+        scores, hessian = pieces(beta)
+        step = np.linalg.solve(hessian, scores.sum(axis=0))
+        beta = beta - step
+        if np.max(np.abs(step)) < tol:
+            break
+    else:
+        raise RuntimeError("poisson_fe: Newton's method did not converge")
+    scores, hessian = pieces(beta)
+    bread = np.linalg.inv(hessian)
+    cov = bread @ (scores.T @ scores) @ bread * n_groups / (n_groups - 1)
+    se = np.sqrt(np.diag(cov))[: len(terms)]
+    est = beta[: len(terms)]
+    z = est / se
+    q = sps.norm.ppf(0.975)
+    return pd.DataFrame({"term": terms, "estimate": est, "se": se, "z": z,
+                         "p_value": 2 * sps.norm.sf(np.abs(z)), "ci_low": est - q * se, "ci_high": est + q * se,
+                         "n_obs": len(data), "n_entities": int(n_groups), "n_periods": len(years)})
