@@ -185,3 +185,19 @@ def test_poisson_fe_matches_glm_with_dummies_and_clustered_errors():
         assert ours.loc[term, "se"] == pytest.approx(glm.bse[term] * np.sqrt(n_units / (n_units - 1)), rel=1e-5)
     assert ours.loc["x", "n_obs"] == len(data)
     assert ours.loc["x", "ci_low"] < 0.2 < ours.loc["x", "ci_high"]
+
+
+def test_rank_biserial_ci_agrees_with_the_test():
+    from carerates import stats
+
+    rng = np.random.default_rng(5)
+    values = pd.Series(np.r_[rng.normal(0, 1, 30), rng.normal(0.8, 1, 40)])
+    group = pd.Series([True] * 30 + [False] * 40)
+    test = stats.mann_whitney(values, group, id="x", section="s", outcome="o", predictor="p", period="t")
+    d = test.details
+    r, low, high = later.rank_biserial_ci(d["u_group"], d["n_group"], d["n_other"], d["z"])
+    assert r == pytest.approx(2 * d["u_group"] / (30 * 40) - 1)
+    assert r < 0  # the group's values are lower
+    # The interval excludes 0 exactly when the test is significant at 5% (same normal approximation).
+    assert (high < 0) == (test.p_value < 0.05)
+    assert low < r < high

@@ -248,3 +248,19 @@ def poisson_fe(frame: pd.DataFrame, outcome: str, terms: list[str], entity: str,
     return pd.DataFrame({"term": terms, "estimate": est, "se": se, "z": z,
                          "p_value": 2 * sps.norm.sf(np.abs(z)), "ci_low": est - q * se, "ci_high": est + q * se,
                          "n_obs": len(data), "n_entities": int(n_groups), "n_periods": len(years)})
+
+
+def rank_biserial_ci(u_group: float, n_group: int, n_other: int, z: float,
+                     level: float = 0.95) -> tuple[float, float, float]:
+    """The rank-biserial r of a Mann-Whitney test (positive when the group ranks higher) with a Wald
+    CI from the normal approximation of U: r = 2 U_group / (n1 n2) - 1 is linear in U, so its SE is
+    2 SD(U) / (n1 n2), and SD(U) = |U_group - n1 n2 / 2| / |z| (the tie-corrected SD the test used)."""
+    from scipy import stats as sps
+
+    product = n_group * n_other
+    r = 2 * u_group / product - 1
+    if not np.isfinite(z) or z == 0:
+        return float(r), np.nan, np.nan
+    sd_u = abs(u_group - product / 2) / abs(z)
+    half = sps.norm.ppf(0.5 + level / 2) * 2 * sd_u / product
+    return float(r), float(max(-1.0, r - half)), float(min(1.0, r + half))
