@@ -68,13 +68,13 @@ def test_one_successor_missing_gives_no_grade(tmp_path):
 
 def test_unknown_grade_names_file_and_row(tmp_path):
     rows = [la("E06000005", "Darlington", "Satisfactory")]
-    with pytest.raises(DataError, match=r"outcomes\.ods: sheet Inspections_as_at_31_March, row 4, column overall: "
+    with pytest.raises(DataError, match=r"outcomes\.ods: sheet Inspections_as_at_31_March, row 4 \(LA E06000005\), column overall: "
                                         r"unknown grade 'Satisfactory'"):
         ilacs.read_latest(write(tmp_path, rows))
 
 
 def test_missing_overall_judgement(tmp_path):
-    with pytest.raises(DataError, match="row 4: no overall effectiveness"):
+    with pytest.raises(DataError, match=r"row 4 \(LA E06000005\): no overall effectiveness"):
         ilacs.read_latest(write(tmp_path, [la("E06000005", "Darlington", None)]))
 
 

@@ -74,16 +74,17 @@ def read_latest(path: str | Path | None = None) -> pd.DataFrame:
             out[column] = np.nan
             continue
         grades = []
-        for row, value in zip(body.index, body[column]):
+        for row, code, value in zip(body.index, body["gss"], body[column]):
             text = _key(value) if pd.notna(value) and str(value).strip() else ""
             if not text:
                 if column == "overall":
-                    raise DataError(path, f"sheet {SHEET}, row {row + 1}: no overall effectiveness judgement")
+                    raise DataError(path, f"sheet {SHEET}, row {row + 1} (LA {code}): no overall effectiveness judgement")
                 grades.append(np.nan)
             elif text in GRADES:
                 grades.append(float(GRADES[text]))
             else:
-                raise DataError(path, f"sheet {SHEET}, row {row + 1}, column {column}: unknown grade {value!r}")
+                raise DataError(path, f"sheet {SHEET}, row {row + 1} (LA {code}), column {column}: "
+                                      f"unknown grade {value!r}")
         out[column] = grades
     if out.empty:
         raise DataError(path, f"sheet {SHEET}: no LA rows")
