@@ -201,3 +201,15 @@ def test_rank_biserial_ci_agrees_with_the_test():
     # The interval excludes 0 exactly when the test is significant at 5% (same normal approximation).
     assert (high < 0) == (test.p_value < 0.05)
     assert low < r < high
+
+
+def test_barnsley_and_sheffield_2024_codes_recoded():
+    frame = rows(("E08000038", 2025, 300.0, 50000.0, 60.0), ("E08000019", 2024, 900.0, 110000.0, 82.0))
+    out = geo.to_units(frame, ["count", "pop"], rate="rate", population="pop",
+                       known={"E08000016", "E08000019"})
+    assert dict(zip(out["unit"], out["rule"])) == {"E08000016": "recoded", "E08000019": "same"}
+
+
+def test_recode_same_area_leaves_splits_and_merges_alone():
+    codes = pd.Series([BUCKS_NEW, "E08000038", NN, BCP, DARLINGTON])
+    assert geo.recode_same_area(codes).tolist() == [BUCKS, "E08000016", NN, BCP, DARLINGTON]

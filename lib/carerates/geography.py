@@ -5,7 +5,8 @@ one tested rule):
 
 - **recoded** (same area, new code): Buckinghamshire unitary (2020, E06000060 -> the
   county E10000002), North Yorkshire (2023, E06000065 -> E10000023), Somerset (2023,
-  E06000066 -> E10000027). The published rate is kept.
+  E06000066 -> E10000027); Barnsley and Sheffield (2024, E08000038/39 -> E08000016/19,
+  after a minor boundary change between them). The published rate is kept.
 - **summed** (successors nest in the 2017 county): North + West Northamptonshire
   (2021) -> Northamptonshire E10000021; Cumberland + Westmorland and Furness (2023)
   -> Cumbria E10000006. Counts and populations are summed and the rate recomputed.
@@ -39,6 +40,10 @@ UNITS = {
     "E10000006": (("E10000006",), ("E06000063", "E06000064"), "summed"),
     "E10000023": (("E10000023",), ("E06000065",), "recoded"),
     "E10000027": (("E10000027",), ("E06000066",), "recoded"),
+    # Barnsley and Sheffield took new codes after a small boundary change between them (2024);
+    # DfE's workforce indicators use them for 2025.
+    "E08000016": (("E08000016",), ("E08000038",), "recoded"),
+    "E08000019": (("E08000019",), ("E08000039",), "recoded"),
 }
 
 #: The same rule by DfE LA number (LAIT carries numbers, no codes): old -> new numbers.
@@ -58,6 +63,13 @@ def unit_of(code: str) -> str:
         if code in old or code in new:
             return unit
     return code
+
+
+def recode_same_area(codes: pd.Series) -> pd.Series:
+    """Codes with the same-area successors (the 'recoded' rule) replaced by their 2017 code; every other
+    code unchanged (for pairing two sources council by council, without summing or merging)."""
+    same = {new[0]: old[0] for old, new, rule in UNITS.values() if rule == "recoded"}
+    return codes.replace(same)
 
 
 def generation(code: str) -> str:
