@@ -103,3 +103,9 @@ def test_panel_model_intervals():
     # HMRC (2012-2016) and DWP (2017-2022) low income never share a model.
     for _, group in model.groupby("model"):
         assert not {"low_income_hmrc", "low_income_pct"} <= set(group["term"])
+
+
+def test_lait_workforce_rates_equal_dfe_indicators():
+    check = read("table_10k_workforce_agreement.csv").set_index("measure")
+    assert (check["equal_to_0_05"] == check["council_years"]).all()
+    assert (check["council_years"] > 1300).all()
