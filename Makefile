@@ -24,7 +24,7 @@ export OPENBLAS_NUM_THREADS := 1
 CORE := $(filter-out lib/carerates/sources/%,$(wildcard lib/carerates/*.py))
 SOURCES := $(wildcard lib/carerates/sources/*.py)
 CHAPTERS := 02_describe 03_poverty 04_workforce 05_innovation 06_finance 07_ofsted
-NOTEBOOKS := 01_ingest $(CHAPTERS) 08_conclusions 09_multivariate
+NOTEBOOKS := 01_ingest $(CHAPTERS) 08_conclusions 09_multivariate 10_later_years
 
 .PHONY: all env data verify-data data-download test unit nbval clean clean-all notebook benchmark help FORCE
 
@@ -78,6 +78,11 @@ $(STAMPS)/08_conclusions.done: notebooks/08_conclusions.ipynb $(CHAPTERS:%=$(STA
 	@mkdir -p $(@D) && touch $@
 
 $(STAMPS)/09_multivariate.done: notebooks/09_multivariate.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(CORE)
+	$(RUN) $<
+	@mkdir -p $(@D) && touch $@
+
+# 10 reads the study's records from 08 (associations.csv) and 05 (test directions).
+$(STAMPS)/10_later_years.done: notebooks/10_later_years.ipynb $(STAMPS)/08_conclusions.done $(CORE)
 	$(RUN) $<
 	@mkdir -p $(@D) && touch $@
 

@@ -245,12 +245,15 @@ LATER_EDITIONS = {
 }
 
 
-def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.DataFrame:
+def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame,
+                     successors: bool = False) -> pd.DataFrame:
     """LA rates per 10,000 at 31 March from one explore-education-statistics edition.
 
     Returns ``gss, year, cla_number, rate_per_10k, population_0_17, edition`` for
     LAs of the 2017 table; councils that exist only after the reorganisations are
     dropped (``LATER_GEOGRAPHY``), and old councils after their abolition have no rows.
+    ``successors=True`` keeps every council under its own code instead (for
+    ``carerates.geography.to_units``).
     """
     raw = read_csv(path, encoding="utf-8-sig")
     # The 2018-2022 edition names the two columns differently.
@@ -261,9 +264,9 @@ def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame) -> pd.Da
     require_columns(raw, needed, path)
     rows = raw[(raw["geographic_level"] == "Local authority")
                & raw["population_type"].str.contains("31 March", regex=False)].copy()
-    rows = _in_2017_geography(rows)
+    rows = rows if successors else _in_2017_geography(rows)
     out = pd.DataFrame({
-        "gss": canonical_gss(rows["new_la_code"], path, las).to_numpy(),
+        "gss": canonical_gss(rows["new_la_code"], path, las, allow=set(LATER_GEOGRAPHY)).to_numpy(),
         "year": rows["time_period"].astype(int).to_numpy(),
         "cla_number": parse_numbers(rows["children_count"], path, "children_count").to_numpy(),
         "rate_per_10k": parse_numbers(rows["rate_per_10000"], path, "rate_per_10000").to_numpy(),

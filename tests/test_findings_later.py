@@ -1,0 +1,111 @@
+"""Key findings of chapter 10 (later years), read from figures/."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carerates import later, paths
+from carerates.geography import BPD
+
+
+def read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.exists():
+        pytest.skip(f"{name} not built (run notebooks/10_later_years.ipynb)")
+    return pd.read_csv(path)
+
+
+def test_geography_rule_counts():
+    rule = read("table_10b_geography_rule.csv").set_index("year")
+    assert list(rule.index) == list(range(2012, 2026))
+    assert (rule["merged"] == 3).all()  # Bournemouth, Poole and Dorset in every year
+    assert rule.loc[2017, "total"] == 3
+    # Buckinghamshire's unitary code from the first edition; Northamptonshire summed from 2022 and
+    # Cumbria from 2024; North Yorkshire and Somerset recoded.
+    assert rule.loc[2025].to_dict() == {"recoded": 3, "summed": 2, "merged": 3, "total": 8}
+    assert (rule["total"] == rule[["recoded", "summed", "merged"]].sum(axis=1)).all()
+
+
+def test_england_series_and_sources():
+    areas = read("table_10c_area_rates.csv")
+    england = areas[areas["area"] == "England"].set_index("year")
+    assert list(england.index) == list(range(2012, 2026))
+    assert england.loc[2017, "rate"] == 62 and england.loc[2012, "rate"] == 59
+    assert england["rate"].idxmax() in (2022, 2023)
+    assert set(england.loc[2018:, "source"]) <= {"EES 2018_2022", "EES 2020_2024", "EES 2021_2025"}
+    assert england.loc[2025, "source"] == "EES 2021_2025"
+    assert areas["area"].nunique() == 12  # England, London and the ten regions
+
+
+def test_la_trends_cover_the_units_once():
+    trends = read("table_10e_la_trends.csv")
+    assert len(trends) == 149 and trends["unit"].is_unique
+    assert BPD in set(trends["unit"])
+    assert not {"E06000028", "E06000029", "E10000009"} & set(trends["unit"])
+    recomputed = [later.trend_pattern(b, a) for b, a in zip(trends["change_per_year_before"],
+                                                             trends["change_per_year_after"])]
+    assert recomputed == trends["pattern"].tolist()
+    # The 2017-2025 change is (rate 2025 - rate 2017) / 8 when both are present.
+    both = trends.dropna(subset=["rate_2017", "rate_2025"])
+    np.testing.assert_allclose(both["change_per_year_after"], (both["rate_2025"] - both["rate_2017"]) / 8,
+                               atol=1e-9)
+
+
+def test_uasc_rates_recompute_the_published_rates():
+    uasc = read("table_10f_uasc.csv")
+    # DfE rounds rates to whole numbers and area counts to tens: within 0.6 of the recomputed rate.
+    assert ((uasc["rate_recomputed"] - uasc["rate"]).abs() <= 0.6).all()
+    assert (uasc["rate_without_uasc"] < uasc["rate_recomputed"]).all()
+    england = uasc[uasc["area"] == "England"]
+    assert england["year"].min() == 2018 and england["uasc_share_pct"].between(3, 15).all()
+
+
+def test_lait_counts_agree_with_the_editions_after_2017_only():
+    agreement = read("table_10i_lait_agreement.csv").set_index("year")
+    late = agreement.loc[2018:]
+    assert late["equal"].sum() / late["units"].sum() > 0.99
+    early = agreement.loc[:2017]
+    assert early["equal"].sum() / early["units"].sum() < 0.6
+
+
+def test_associations_then_and_now_match_their_sources():
+    table = read("table_10g_associations_then_and_now.csv")
+    study = read("associations.csv").set_index("id")
+    tests = read("table_10j_later_tests.csv").set_index("id")
+    assert tests.index.is_unique and (tests["n"] <= 149).all()
+    study_rows = table[table["window"] == "study"]
+    assert len(study_rows) == 12
+    for row in study_rows.itertuples():
+        match = study[(study["period"] == row.period) & np.isclose(study["p_value"], row.p_value)]
+        assert len(match) == 1, row
+        if row.test == "spearman":
+            assert match["statistic"].iloc[0] == pytest.approx(row.effect)
+            assert row.ci_low < row.effect < row.ci_high
+    later_rows = table[(table["window"] != "study") & (table["verdict"] != "not tested")]
+    for row in later_rows.itertuples():
+        record = tests.loc[f"{row.factor}_{row.outcome}_{row.window.replace('-', '_')}"]
+        assert record["p_value"] == pytest.approx(row.p_value) and record["n"] == row.n
+        s = study_rows[(study_rows["factor"] == row.factor) & (study_rows["outcome"] == row.outcome)].iloc[0]
+        assert row.verdict == later.held(s.p_value, np.sign(s.effect), row.p_value, record["direction"])
+    # Poverty (DWP) ends in 2022: the 2019-2024 window cannot test it.
+    assert set(table.loc[table["verdict"] == "not tested", "factor"]) == {"poverty"}
+    # The study's strongest association, poverty and the average rate, holds with DWP's measure.
+    poverty = table[(table["factor"] == "poverty") & (table["outcome"] == "level")].set_index("window")
+    assert poverty.loc["2017-2022", "verdict"] == "held" and poverty.loc["2017-2022", "effect"] > 0.5
+
+
+def test_panel_model_intervals():
+    model = read("table_10h_panel_model.csv")
+    assert set(model["model"]) == {"study_measures", "workforce_and_cost", "with_low_income"}
+    assert ((model["rr_ci_low"] < model["rate_ratio"]) & (model["rate_ratio"] < model["rr_ci_high"])).all()
+    assert (model["n_las"] <= 149).all()
+    # HMRC (2012-2016) and DWP (2017-2022) low income never share a model.
+    for _, group in model.groupby("model"):
+        assert not {"low_income_hmrc", "low_income_pct"} <= set(group["term"])
+
+
+def test_lait_workforce_rates_equal_dfe_indicators():
+    check = read("table_10k_workforce_agreement.csv").set_index("measure")
+    assert (check["equal_to_0_05"] == check["council_years"]).all()
+    assert (check["council_years"] > 1300).all()
