@@ -1,10 +1,23 @@
-"""One house style for every figure, and deterministic PNG output."""
+"""One house style for every figure, deterministic PNG output, human labels and alt text.
+
+Conventions (docs/DEVELOPING.md, "Plots"):
+
+- axis and legend text come from :data:`LABELS` through :func:`label` (never a code name);
+- LA names are shown in their official form (:func:`official_name`);
+- a figure is saved *and shown* with ``save_figure(fig, name, alt="...")``: the PNG goes
+  to ``figures/`` and, in a notebook, the same bytes are displayed as an image output whose
+  metadata carries the alt text (``{"image/png": {"alt": ...}}``), which nbconvert's HTML
+  templates write into ``<img alt=...>``. The figure is then closed, so it is not shown twice.
+"""
 from __future__ import annotations
 
 import io
+import math
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -14,6 +27,66 @@ from .las import REGIONS
 
 PALETTE = dict(zip(REGIONS, sns.color_palette("tab10", len(REGIONS))))
 DPI = 110
+
+#: What a reader sees instead of a column, model or test name (axes, legends, sentences).
+LABELS = {
+    "low_income_pct": "children in low-income families (%)",
+    "unit_cost": "weekly unit cost of social work (£ per child in need)",
+    "turnover_pct": "social worker turnover (%)",
+    "agency_pct": "agency social workers (%)",
+    "imd_score": "IMD 2015 average score",
+    "idaci_score": "IDACI 2015 average score (share of children in income-deprived families)",
+    "idaci_pct": "children in income-deprived families (IDACI 2015, %)",
+    "uasc_share": "unaccompanied asylum-seeking children (% of children looked after)",
+    "rate_per_10k": "children looked after per 10,000 children",
+    "rate_excl_uasc": "children looked after, excluding UASC, per 10,000 children",
+    "average_rate": "average rate of children looked after per 10,000",
+    "average_change": "average yearly change in the rate per 10,000",
+    "innovation": "Innovation Programme funded",
+    "ofsted_overall": "Ofsted overall grade (1 Inadequate to 4 Outstanding)",
+    "negative_binomial": "negative binomial",
+    "poisson": "Poisson (robust errors)",
+    "ols": "ordinary least squares",
+    "within": "LA and year fixed effects",
+}
+
+#: Short forms for legends and tick labels where space is tight.
+SHORT_LABELS = {
+    "low_income_pct": "low income (%)",
+    "unit_cost": "unit cost (£/week)",
+    "turnover_pct": "turnover (%)",
+    "agency_pct": "agency workers (%)",
+    "imd_score": "IMD 2015 score",
+    "idaci_score": "IDACI 2015 score",
+}
+
+
+def label(code: str, short: bool = False) -> str:
+    """The human label of a code name (itself if it has none)."""
+    if short and code in SHORT_LABELS:
+        return SHORT_LABELS[code]
+    return LABELS.get(code, code)
+
+
+#: Words that official LA names write in lower case when not first (ONS/GSS register).
+_LOWER = {"upon", "of", "on", "and", "the", "in", "under", "le"}
+
+
+def official_name(name: str) -> str:
+    """An LA name as ONS writes it: 'Kingston Upon Hull, City Of' -> 'Kingston upon Hull, City of',
+    'Isles Of Scilly' -> 'Isles of Scilly'; hyphenated parts likewise ('Stoke-On-Trent')."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        return word.lower() if word.lower() in _LOWER else word
+
+    text = str(name)
+    head, _, tail = text.partition(" ")
+    if not tail:
+        return re.sub(r"(?<=-)[A-Za-z]+", fix, text)
+    tail = re.sub(r"(?<=[ -])[A-Za-z]+|^[A-Za-z]+", fix, tail)
+    head = re.sub(r"(?<=-)[A-Za-z]+", fix, head)
+    # after a comma a new part starts with a capital ('..., City of')
+    return re.sub(r", ([a-z])", lambda m: ", " + m.group(1).upper(), f"{head} {tail}")
 
 
 def use_house_style() -> None:
@@ -36,11 +109,50 @@ def outliers(values: pd.Series) -> pd.Series:
     return (values < q1 - spread) | (values > q3 + spread)
 
 
+def spread_positions(positions, min_gap: float) -> list[float]:
+    """Label positions moved apart so that neighbours are at least ``min_gap`` apart.
+
+    Deterministic and order-preserving: positions are sorted, clusters closer than
+    ``min_gap`` are spaced evenly around their mean (the cluster's centre stays where
+    the points are), and clusters that then touch are merged and re-spaced. Returns
+    the new positions in the order of the input.
+    """
+    values = [float(v) for v in positions]
+    if not values:
+        return []
+    order = sorted(range(len(values)), key=lambda i: (values[i], i))
+    # each cluster: [indices in sorted order]; its labels sit at centre + (k - (n-1)/2) * gap
+    clusters: list[list[int]] = []
+    for i in order:
+        clusters.append([i])
+        while len(clusters) > 1:
+            a, b = clusters[-2], clusters[-1]
+            top_a = _centre(a, values) + (len(a) - 1) / 2 * min_gap
+            bottom_b = _centre(b, values) - (len(b) - 1) / 2 * min_gap
+            if bottom_b - top_a >= min_gap - 1e-12:
+                break
+            clusters[-2:] = [a + b]
+    out = [0.0] * len(values)
+    for cluster in clusters:
+        centre = _centre(cluster, values)
+        for k, i in enumerate(cluster):
+            out[i] = centre + (k - (len(cluster) - 1) / 2) * min_gap
+    return out
+
+
+def _centre(cluster, values) -> float:
+    return sum(values[i] for i in cluster) / len(cluster)
+
+
 def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str = "",
-                     title: str = "", order_by_mean: bool = True, label_outliers: bool = True):
+                     title: str = "", order_by_mean: bool = True, label_outliers: bool = True,
+                     fontsize: float = 7):
     """Box plots of an LA-level summary by region, outlying LAs labelled by name.
 
-    Regions are ordered by ascending mean, as the report's tables are.
+    Regions are ordered by ascending mean, as the report's tables are. Labels sit to the
+    right of their point on a white backing (so a whisker behind one does not strike it
+    through), moved apart vertically where they would overprint (:func:`spread_positions`),
+    with a thin line back to the point when moved.
     """
     frame = las.loc[~las["excluded"], ["gss", "la_name", "region"]].copy()
     frame["value"] = frame["gss"].map(values)
@@ -50,28 +162,122 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
              if order_by_mean else [r for r in REGIONS if r in set(frame["region"])])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    sns.boxplot(data=frame, x="region", y="value", order=order, hue="region",
-                palette=PALETTE, legend=False, ax=ax, fliersize=3, width=0.6)
-    if label_outliers:
-        for position, region in enumerate(order):
-            group = frame[frame["region"] == region]
-            for _, row in group[outliers(group["value"])].iterrows():
-                ax.annotate(row["la_name"], (position, row["value"]), xytext=(5, 0),
-                            textcoords="offset points", fontsize=7, va="center")
+    # matplotlib's own boxplot with orientation= (seaborn 0.13 still passes the deprecated vert=)
+    data = [frame.loc[frame["region"] == region, "value"].to_numpy() for region in order]
+    parts = ax.boxplot(data, positions=range(len(order)), widths=0.6, whis=1.5, orientation="vertical",
+                       patch_artist=True, tick_labels=order,
+                       medianprops=dict(color="0.15", linewidth=1.2),
+                       whiskerprops=dict(color="0.3"), capprops=dict(color="0.3"),
+                       flierprops=dict(marker="o", markersize=3, markerfacecolor="0.3", markeredgecolor="0.3"))
+    for patch, region in zip(parts["boxes"], order):
+        patch.set_facecolor(PALETTE.get(region, "0.7"))
+        patch.set_edgecolor("0.3")
+    ax.set_xlim(-0.6, len(order) - 0.4)
     ax.set_xlabel("")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=35)
-    for label in ax.get_xticklabels():
-        label.set_horizontalalignment("right")
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    if label_outliers:
+        _label_outliers(ax, frame, order, fontsize)
     return ax
 
 
-def save_figure(fig, name: str) -> Path:
-    """``figures/<name>.png`` with fixed metadata, so equal data give equal bytes."""
+def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float) -> None:
+    fig = ax.figure
+    fig.canvas.draw()  # fixes the limits so data -> points conversion is final
+    ymin, ymax = ax.get_ylim()
+    height_points = ax.get_window_extent().height * 72 / fig.dpi
+    per_point = (ymax - ymin) / height_points  # data units per typographic point
+    gap = fontsize * 1.25 * per_point
+    for position, region in enumerate(order):
+        group = frame[frame["region"] == region]
+        flagged = group[outliers(group["value"])].sort_values(["value", "la_name"])
+        if flagged.empty:
+            continue
+        ys = spread_positions(flagged["value"].tolist(), gap)
+        for (_, row), y in zip(flagged.iterrows(), ys):
+            moved = abs(y - row["value"]) > 1e-9
+            ax.annotate(official_name(row["la_name"]), (position, row["value"]), xytext=(position + 0.12, y),
+                        textcoords="data", fontsize=fontsize, va="center", ha="left", zorder=5,
+                        bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
+                        arrowprops=dict(arrowstyle="-", lw=0.5, color="0.4") if moved else None)
+
+
+def log_axis(ax, axis: str = "x", max_ticks: int = 8) -> list[float]:
+    """Readable ticks on a log-scaled axis: plain numbers (0.9, 1, 1.25; 100, 200, 500),
+    chosen from the coarsest of 1-2-5, 1-1.5-2-3-5-7, 1-9, tenth and twentieth steps that
+    gives at least four ticks within the axis limits; no minor tick labels. Returns the ticks."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    ticks = nice_log_ticks(low, high, max_ticks)
+    target.set_major_locator(FixedLocator(ticks))
+    target.set_major_formatter(FuncFormatter(lambda v, _: _plain(v)))
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+    return ticks
+
+
+def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:
+    """Tick values for a log axis from ``low`` to ``high`` (see :func:`log_axis`)."""
+    if not (low > 0 and high > low):
+        raise ValueError(f"log axis limits must be positive and increasing, got {low}, {high}")
+    tenths = tuple(round(1 + k / 10, 1) for k in range(10)) + (2, 2.5, 3, 4, 5, 6, 7, 8, 9)
+    twentieths = (tuple(round(1 + k / 20, 2) for k in range(20)) + tuple(round(2 + k / 10, 1) for k in range(30))
+                  + tuple(round(5 + k / 2, 1) for k in range(10)))
+    mantissas = [(1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 2, 3, 4, 5, 6, 7, 8, 9), tenths, twentieths]
+    best: list[float] = []
+    for mant in mantissas:
+        ticks = []
+        for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+            for m in mant:
+                value = float(f"{m * 10.0 ** exponent:.6g}")
+                if low <= value <= high and value not in ticks:
+                    ticks.append(value)
+        ticks.sort()
+        if len(ticks) > max_ticks:
+            break
+        best = ticks
+        if len(ticks) >= 4:
+            break
+    return best
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.6g}"
+
+
+def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None) -> Path:
+    """``figures/<name>.png`` with fixed metadata, so equal data give equal bytes.
+
+    With ``alt`` (a sentence saying what the figure shows), the PNG is also displayed as
+    the cell's output with ``{"image/png": {"alt": alt}}`` metadata, and the figure
+    is closed (``show=False`` to only save). Returns the path.
+    """
     if not name.endswith(".png"):
         name += ".png"
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                 metadata={"Software": None})
-    return write_bytes(buffer.getvalue(), paths.figure(name))
+    content = buffer.getvalue()
+    path = write_bytes(content, paths.figure(name))
+    if show is None:
+        show = alt is not None
+    if show:
+        display_png(content, alt or "")
+        plt.close(fig)
+    return path
+
+
+def display_png(content: bytes, alt: str) -> None:
+    """Show PNG bytes as a notebook output carrying its alt text in the output metadata."""
+    import base64
+
+    from IPython.display import display
+
+    data = base64.b64encode(content).decode("ascii")
+    display({"image/png": data, "text/plain": f"[figure: {alt}]"}, raw=True,
+            metadata={"image/png": {"alt": alt}})
