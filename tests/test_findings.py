@@ -96,7 +96,7 @@ def test_rate_ratio_row_sentence_clear_and_unclear():
     text = findings.rate_ratio_row_sentence(row, "children in low-income families",
                                             per="one standard deviation (5.6 percentage points)")
     assert text.startswith("One standard deviation (5.6 percentage points) more children in low-income families "
-                           "went with 31% higher the rate") or "31% higher" in text
+                           "went with a 31% higher rate of children looked after")
     assert "rate ratio 1.31, 95% CI 1.24 to 1.38, p < .001, N = 139" in text
     null = dict(row, rate_ratio=1.0002, rr_ci_low=0.948, rr_ci_high=1.056, p_value=0.99)
     text = findings.rate_ratio_row_sentence(null, "turnover")
@@ -118,3 +118,24 @@ def test_ordinal_and_rank_sentence():
     table = pd.DataFrame({"region": ["A", "B", "C"], "mean": [3.0, 1.0, 2.0]})
     text = findings.rank_sentence(table, "region", "mean", ["B", "A"], "regions", unit="per 10,000")
     assert text == "B ranks lowest of 3 regions (1.0 per 10,000); A ranks 3rd lowest of 3 regions (3.0 per 10,000)."
+
+
+def test_rate_ratio_ci_and_lower_first():
+    row = {"rate_ratio": 1.0611, "rr_ci_low": 1.018, "rr_ci_high": 1.111}
+    assert findings.rate_ratio_ci(row) == "1.06 (95% CI 1.02 to 1.11)"
+    assert findings.lower_first("One SD more") == "one SD more"
+
+
+def test_markdown_outputs_and_image_alts(tmp_path):
+    import json
+    nb = {"cells": [
+        {"cell_type": "code", "outputs": [
+            {"output_type": "execute_result", "data": {"text/markdown": ["**Finding.** ", "A rose."]}},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "x"},
+             "metadata": {"image/png": {"alt": "A chart."}}},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}]},
+        {"cell_type": "markdown", "source": "typed"}]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    assert findings.markdown_outputs(path) == ["**Finding.** A rose."]
+    assert findings.image_alts(path) == ["A chart.", ""]

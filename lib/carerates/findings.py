@@ -204,13 +204,13 @@ def ci_excludes(low, high, null: float) -> bool:
 
 
 def rate_ratio_row_sentence(row: Mapping, label: str, per: str = "one standard deviation",
-                            outcome: str = "the rate of children looked after", n=None) -> str:
+                            outcome: str = "rate of children looked after", n=None) -> str:
     """One term of a count model (a row of ``models.tidy``) in words.
 
     ``label``: the predictor as a reader says it; ``per``: the step the ratio refers to
-    (e.g. "one standard deviation (5.6 percentage points)"). Says the % difference,
-    the rate ratio with its 95% CI, p and N; a CI that includes 1 is said to be
-    no clear difference, whatever the point estimate.
+    (e.g. "one standard deviation (5.6 percentage points)"); ``outcome`` without its
+    article. Says the % difference, the rate ratio with its 95% CI, p and N; a CI that
+    includes 1 is said to be no clear difference, whatever the point estimate.
     """
     rr, low, high = _get(row, "rate_ratio"), _get(row, "rr_ci_low"), _get(row, "rr_ci_high")
     n = n if n is not None else _get(row, "n")
@@ -221,9 +221,20 @@ def rate_ratio_row_sentence(row: Mapping, label: str, per: str = "one standard d
     change = (float(rr) - 1.0) * 100.0
     if ci_excludes(low, high, 1.0):
         direction = "higher" if change > 0 else "lower"
-        return f"{_cap(per)} more {label} went with {abs(change):.0f}% {direction} {outcome} ({numbers})."
-    return (f"{_cap(per)} more {label} made no clear difference to {outcome} ({numbers}): "
+        return f"{_cap(per)} more {label} went with a {abs(change):.0f}% {direction} {outcome} ({numbers})."
+    return (f"{_cap(per)} more {label} made no clear difference to the {outcome} ({numbers}): "
             f"the interval includes no difference.")
+
+
+def rate_ratio_ci(row: Mapping) -> str:
+    """``1.06 (95% CI 1.02 to 1.11)`` from a tidy row of a count model."""
+    return (f"{fmt_num(_get(row, 'rate_ratio'), 2)} "
+            f"({fmt_ci(_get(row, 'rr_ci_low'), _get(row, 'rr_ci_high'), fmt=lambda v: fmt_num(v, 2))})")
+
+
+def lower_first(text: str) -> str:
+    """The sentence with its first letter in lower case (to continue another sentence)."""
+    return text[:1].lower() + text[1:]
 
 
 def slope_sentence(row: Mapping, label: str, unit: str, outcome: str = "children looked after per 10,000",
@@ -266,3 +277,31 @@ def rank_sentence(table, name_column: str, value_column: str, names, what: str, 
         value = f"{fmt_num(ordered.loc[hit[0], value_column], digits)}{(' ' + unit) if unit else ''}"
         parts.append(f"{name} ranks {place} of {total} {what} ({value})")
     return "; ".join(parts) + "."
+
+
+def markdown_outputs(notebook) -> list[str]:
+    """The Markdown outputs (``show(...)``) of an executed notebook, in order: what a reader
+    reads as findings, and what the findings tests compare with sentences regenerated
+    from ``figures/``."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    out = []
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if text is not None:
+                out.append("".join(text) if isinstance(text, list) else text)
+    return out
+
+
+def image_alts(notebook) -> list[str]:
+    """The alt text of every PNG output of an executed notebook ('' where it has none)."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    return [output.get("metadata", {}).get("image/png", {}).get("alt", "")
+            for cell in nb.get("cells", []) for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})]

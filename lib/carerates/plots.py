@@ -61,8 +61,22 @@ SHORT_LABELS = {
 }
 
 
-def label(code: str, short: bool = False) -> str:
-    """The human label of a code name (itself if it has none)."""
+#: How a sentence names a predictor (no units in brackets).
+PROSE_LABELS = {
+    "low_income_pct": "children in low-income families",
+    "unit_cost": "unit cost of social work",
+    "turnover_pct": "social worker turnover",
+    "agency_pct": "agency social workers",
+    "imd_score": "IMD 2015 score",
+    "idaci_score": "IDACI 2015 score",
+}
+
+
+def label(code: str, short: bool = False, prose: bool = False) -> str:
+    """The human label of a code name (itself if it has none): ``short`` for legends and
+    ticks, ``prose`` for sentences."""
+    if prose and code in PROSE_LABELS:
+        return PROSE_LABELS[code]
     if short and code in SHORT_LABELS:
         return SHORT_LABELS[code]
     return LABELS.get(code, code)
