@@ -182,3 +182,22 @@ def test_save_figure_with_alt_displays_png_with_alt_metadata(las, values, figure
     import base64
     assert base64.b64decode(data["image/png"]) == path.read_bytes()
     assert not plt.fignum_exists(fig.number)  # closed: not shown a second time
+
+
+def test_boxplot_label_avoids_the_next_regions_whisker():
+    # a long-named outlier in region 1 level with region 2's upper whisker goes to the left
+    ne = [(f"E06000{400 + i}", 600 + i, n, "North East", v) for i, (n, v) in enumerate(
+        [("A", 10), ("B", 11), ("C", 12), ("D", 13), ("E", 14), ("F", 15), ("Kingston upon Hull, City of", 60)])]
+    nw = [(f"E06000{500 + i}", 650 + i, n, "North West", v) for i, (n, v) in enumerate(
+        [("G", 20), ("H", 30), ("I", 40), ("J", 50), ("K", 62), ("L", 35)])]
+    rows = ne + nw
+    las = build_la_table(pd.DataFrame([r[:4] for r in rows], columns=["gss", "la_number", "la_name", "region"]))
+    values = pd.Series({r[0]: float(r[4]) for r in rows})
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(4, 4))
+    plots.regional_boxplot(values, las, ax=ax)
+    (text,) = ax.texts
+    align = text.get_horizontalalignment()
+    plt.close(fig)
+    assert text.get_text() == "Kingston upon Hull, City of"
+    assert align == "right"

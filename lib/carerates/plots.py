@@ -164,9 +164,10 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
     """Box plots of an LA-level summary by region, outlying LAs labelled by name.
 
     Regions are ordered by ascending mean, as the report's tables are. Labels sit to the
-    right of their point on a white backing (so a whisker behind one does not strike it
-    through), moved apart vertically where they would overprint (:func:`spread_positions`),
-    with a thin line back to the point when moved.
+    right of their point, or to the left where the right would cross another region's box,
+    whisker or outlier (on a white backing if both sides would), moved apart vertically
+    where they would overprint (:func:`spread_positions`), with a thin line back to the
+    point when moved.
     """
     frame = las.loc[~las["excluded"], ["gss", "la_name", "region"]].copy()
     frame["value"] = frame["gss"].map(values)
@@ -194,17 +195,27 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
     for tick in ax.get_xticklabels():
         tick.set_horizontalalignment("right")
     if label_outliers:
-        _label_outliers(ax, frame, order, fontsize)
+        _label_outliers(ax, frame, order, fontsize, parts)
     return ax
 
 
-def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float) -> None:
+def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, parts=None) -> None:
     fig = ax.figure
     fig.canvas.draw()  # fixes the limits so data -> points conversion is final
     ymin, ymax = ax.get_ylim()
     height_points = ax.get_window_extent().height * 72 / fig.dpi
     per_point = (ymax - ymin) / height_points  # data units per typographic point
     gap = fontsize * 1.25 * per_point
+    # what each region occupies: its box-and-whisker column and its outlying points
+    columns, points = [], []
+    for position, region in enumerate(order):
+        values = frame.loc[frame["region"] == region, "value"]
+        inside = values[~outliers(values)]
+        if len(inside):
+            columns.append((position - 0.32, position + 0.32, inside.min(), inside.max()))
+        points += [(position, v) for v in values[outliers(values)]]
+    renderer = fig.canvas.get_renderer()
+    to_data = ax.transData.inverted()
     for position, region in enumerate(order):
         group = frame[frame["region"] == region]
         flagged = group[outliers(group["value"])].sort_values(["value", "la_name"])
@@ -213,10 +224,28 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float) 
         ys = spread_positions(flagged["value"].tolist(), gap)
         for (_, row), y in zip(flagged.iterrows(), ys):
             moved = abs(y - row["value"]) > 1e-9
-            ax.annotate(official_name(row["la_name"]), (position, row["value"]), xytext=(position + 0.12, y),
-                        textcoords="data", fontsize=fontsize, va="center", ha="left", zorder=5,
-                        bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
-                        arrowprops=dict(arrowstyle="-", lw=0.5, color="0.4") if moved else None)
+            text = ax.annotate(official_name(row["la_name"]), (position, row["value"]), xytext=(position + 0.12, y),
+                               textcoords="data", fontsize=fontsize, va="center", ha="left", zorder=5,
+                               bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
+                               arrowprops=dict(arrowstyle="-", lw=0.5, color="0.4") if moved else None)
+            if _collides(text, renderer, to_data, columns, points, position):
+                text.set_position((position - 0.12, y))
+                text.set_horizontalalignment("right")
+                if _collides(text, renderer, to_data, columns, points, position):
+                    text.set_position((position + 0.12, y))
+                    text.set_horizontalalignment("left")
+
+
+def _collides(text, renderer, to_data, columns, points, own: int) -> bool:
+    """Whether a label's box crosses another region's box-and-whisker column or outlying point."""
+    box = text.get_window_extent(renderer)
+    (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+    for left, right, low, high in columns:
+        if abs((left + right) / 2 - own) < 1e-9:
+            continue
+        if x0 < right and x1 > left and y0 < high and y1 > low:
+            return True
+    return any(abs(px - own) > 1e-9 and x0 <= px <= x1 and y0 <= py <= y1 for px, py in points)
 
 
 def log_axis(ax, axis: str = "x", max_ticks: int = 8) -> list[float]:
