@@ -201,3 +201,22 @@ def test_boxplot_label_avoids_the_next_regions_whisker():
     plt.close(fig)
     assert text.get_text() == "Kingston upon Hull, City of"
     assert align == "right"
+
+
+def test_boxplot_labels_stay_inside_the_axes():
+    # the first region's outlier is blocked on the right, so it goes left: the axes widen to hold it
+    ne = [(f"E06000{400 + i}", 600 + i, n, "North East", v) for i, (n, v) in enumerate(
+        [("A", 10), ("B", 11), ("C", 12), ("D", 13), ("E", 14), ("F", 15), ("Barking and Dagenham", 60)])]
+    nw = [(f"E06000{500 + i}", 650 + i, n, "North West", v) for i, (n, v) in enumerate(
+        [("G", 20), ("H", 30), ("I", 40), ("J", 50), ("K", 62), ("L", 35)])]
+    rows = ne + nw
+    las = build_la_table(pd.DataFrame([r[:4] for r in rows], columns=["gss", "la_number", "la_name", "region"]))
+    values = pd.Series({r[0]: float(r[4]) for r in rows})
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(4, 4))
+    plots.regional_boxplot(values, las, ax=ax)
+    fig.canvas.draw()
+    (text,) = ax.texts
+    inside = ax.get_window_extent().x0 <= text.get_window_extent().x0
+    plt.close(fig)
+    assert inside

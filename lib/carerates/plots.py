@@ -234,6 +234,14 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
                 if _collides(text, renderer, to_data, columns, points, position):
                     text.set_position((position + 0.12, y))
                     text.set_horizontalalignment("left")
+    # a label put to the left of the first region may stick out of the axes: widen them to fit
+    for _ in range(3):
+        fig.canvas.draw()
+        left_edge = min((ax.transData.inverted().transform(t.get_window_extent(renderer))[0][0] for t in ax.texts),
+                        default=ax.get_xlim()[0])
+        if left_edge >= ax.get_xlim()[0]:
+            break
+        ax.set_xlim(left_edge - 0.08, ax.get_xlim()[1])
 
 
 def _collides(text, renderer, to_data, columns, points, own: int) -> bool:
