@@ -135,3 +135,10 @@ def test_add_deprivation_joins_by_code():
     dep = pd.DataFrame({"gss": ["B", "A"], "imd_score": [30.0, 10.0], "idaci_score": [25.0, 8.0]})
     out = pn.add_deprivation(la, dep)
     assert out.loc["A", "imd_score"] == 10 and out.loc["B", "idaci_score"] == 25
+
+
+def test_missing_reasons_in_words():
+    frame = pd.DataFrame({"a": [1.0, None], "b": [None, None]}, index=["X", "Y"])
+    labels = pd.Series({"X": "Xtown", "Y": "Yford"})
+    assert pn.missing_reasons(frame, ["a", "b"], labels) == "Xtown (b); Yford (a, b)"
+    assert pn.missing_reasons(frame, ["a", "b"], labels, {"a": "alpha", "b": "beta"}) == "Xtown (beta); Yford (alpha, beta)"

@@ -196,12 +196,14 @@ def load_panel(start: int = 2012, end: int = 2017) -> tuple[pd.DataFrame, dict[s
     return build_panel(tables, las, start, end), tables
 
 
-def missing_reasons(frame: pd.DataFrame, columns, labels: pd.Series) -> str:
+def missing_reasons(frame: pd.DataFrame, columns, labels: pd.Series, column_names: dict | None = None) -> str:
     """``"name (col, col); ..."`` for each row of ``frame`` missing one of ``columns``, sorted by
-    label: says which LAs a complete-case model leaves out and why."""
+    label: says which LAs a complete-case model leaves out and why. ``column_names`` maps a
+    column to the words a reader sees (default: the column name)."""
+    names = column_names or {}
     missing = frame[list(columns)].isna()
     rows = missing[missing.any(axis=1)]
-    parts = sorted(f"{labels[i]} ({', '.join(c for c in columns if rows.loc[i, c])})" for i in rows.index)
+    parts = sorted(f"{labels[i]} ({', '.join(names.get(c, c) for c in columns if rows.loc[i, c])})" for i in rows.index)
     return "; ".join(parts) or "none"
 
 

@@ -69,6 +69,11 @@ PROSE_LABELS = {
     "agency_pct": "agency social workers",
     "imd_score": "IMD 2015 score",
     "idaci_score": "IDACI 2015 score",
+    "window_population": "child population",
+    "window_count": "count of children looked after",
+    "window_rate": "rate of children looked after",
+    "innovation": "Innovation Programme flag",
+    "ofsted_overall": "Ofsted grade",
 }
 
 
