@@ -162,7 +162,7 @@ def test_boxplot_labels_do_not_overlap():
     fig, ax = plt.subplots(figsize=(6, 4))
     plots.regional_boxplot(values, las, ax=ax)
     fig.canvas.draw()
-    boxes = [t.get_window_extent() for t in ax.texts]
+    boxes = [plots._text_box(t, fig.canvas.get_renderer()) for t in ax.texts]
     plt.close(fig)
     assert len(boxes) == 2
     for i in range(len(boxes)):
@@ -220,3 +220,28 @@ def test_boxplot_labels_stay_inside_the_axes():
     inside = ax.get_window_extent().x0 <= text.get_window_extent().x0
     plt.close(fig)
     assert inside
+
+
+def test_boxplot_label_blocked_on_both_sides_moves_up_or_down():
+    # North West's outlier is level with both neighbours' whiskers: it must move off that line
+    specs = {"North East": [50, 52, 54, 56, 58, 60, 62], "North West": [10, 11, 12, 13, 14, 15, 60],
+             "Yorkshire and The Humber": [50, 53, 56, 59, 62, 65]}
+    rows, k = [], 0
+    for region, vals in specs.items():
+        for v in vals:
+            name = "Kingston upon Hull, City of" if (region == "North West" and v == 60) else f"LA{k}"
+            rows.append((f"E06000{600 + k}", 500 + k, name, region, float(v)))
+            k += 1
+    las = build_la_table(pd.DataFrame([r[:4] for r in rows], columns=["gss", "la_number", "la_name", "region"]))
+    values = pd.Series({r[0]: r[4] for r in rows})
+    plots.use_house_style()
+    fig, ax = plt.subplots(figsize=(4, 4))
+    plots.regional_boxplot(values, las, ax=ax, order_by_mean=False)
+    fig.canvas.draw()
+    (hull,) = ax.texts
+    box = plots._text_box(hull, fig.canvas.get_renderer())
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([(box.x0, box.y0), (box.x1, box.y1)])
+    plt.close(fig)
+    for centre, low, high in ((0, 50, 62), (2, 50, 65)):  # the neighbours' box-and-whisker columns
+        crosses = x0 < centre + 0.32 and x1 > centre - 0.32 and y0 < high and y1 > low
+        assert not crosses, (centre, x0, x1, y0, y1)

@@ -168,11 +168,11 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
                      fontsize: float = 7):
     """Box plots of an LA-level summary by region, outlying LAs labelled by name.
 
-    Regions are ordered by ascending mean, as the report's tables are. Labels sit to the
-    right of their point, or to the left where the right would cross another region's box,
-    whisker or outlier (on a white backing if both sides would), moved apart vertically
-    where they would overprint (:func:`spread_positions`), with a thin line back to the
-    point when moved.
+    Regions are ordered by ascending mean, as the report's tables are. Labels are first
+    moved apart vertically where they would overprint (:func:`spread_positions`); each then
+    takes the first free place, right of its point or else left, at that height or one, two...
+    lines up or down, where it crosses no other region's box, whisker or outlier and no other
+    label (a thin line joins a moved label to its point; a white backing is the last resort).
     """
     frame = las.loc[~las["excluded"], ["gss", "la_name", "region"]].copy()
     frame["value"] = frame["gss"].map(values)
@@ -221,37 +221,100 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
         points += [(position, v) for v in values[outliers(values)]]
     renderer = fig.canvas.get_renderer()
     to_data = ax.transData.inverted()
+    placed = []  # display-space boxes of the labels already placed
+
+    def free(text) -> bool:
+        box = _text_box(text, renderer)
+        (_, y0), (_, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        return (ymin <= y0 and y1 <= ymax and not _collides(text, renderer, to_data, columns, points, position)
+                and not any(box.overlaps(other) for other in placed))
+
+    def try_place(name, value, y):
+        for side in (1, -1):
+            text = _annotate(ax, name, position, value, y, side, fontsize)
+            if free(text):
+                return text
+            _remove(text)
+        return None
+
+    steps = [0] + [k for step in range(1, 9) for k in (-step, step)]
     for position, region in enumerate(order):
         group = frame[frame["region"] == region]
         flagged = group[outliers(group["value"])].sort_values(["value", "la_name"])
         if flagged.empty:
             continue
         ys = spread_positions(flagged["value"].tolist(), gap)
-        for (_, row), y in zip(flagged.iterrows(), ys):
-            moved = abs(y - row["value"]) > 1e-9
-            text = ax.annotate(official_name(row["la_name"]), (position, row["value"]), xytext=(position + 0.12, y),
-                               textcoords="data", fontsize=fontsize, va="center", ha="left", zorder=5,
-                               bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
-                               arrowprops=dict(arrowstyle="-", lw=0.5, color="0.4") if moved else None)
-            if _collides(text, renderer, to_data, columns, points, position):
-                text.set_position((position - 0.12, y))
-                text.set_horizontalalignment("right")
-                if _collides(text, renderer, to_data, columns, points, position):
-                    text.set_position((position + 0.12, y))
-                    text.set_horizontalalignment("left")
+        labels = [(official_name(row["la_name"]), row["value"], y) for (_, row), y in zip(flagged.iterrows(), ys)]
+        # labels within a few lines of each other form a cluster, which moves as one
+        clusters = []
+        for item in labels:
+            if clusters and item[2] - clusters[-1][-1][2] <= gap * 2.5:
+                clusters[-1].append(item)
+            else:
+                clusters.append([item])
+        for cluster in clusters:
+            _place_cluster(cluster, steps, gap, try_place, placed, renderer,
+                           lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))
     # a label put to the left of the first region may stick out of the axes: widen them to fit
     for _ in range(3):
         fig.canvas.draw()
-        left_edge = min((ax.transData.inverted().transform(t.get_window_extent(renderer))[0][0] for t in ax.texts),
+        left_edge = min((ax.transData.inverted().transform(_text_box(t, renderer))[0][0] for t in ax.texts),
                         default=ax.get_xlim()[0])
         if left_edge >= ax.get_xlim()[0]:
             break
         ax.set_xlim(left_edge - 0.08, ax.get_xlim()[1])
 
 
+def _place_cluster(labels, steps, gap, try_place, placed, renderer, fallback) -> None:
+    """Place a cluster of labels: first all moved together by the same number of lines (keeps
+    them in the order of their points), else each on its own, else where it is (backed)."""
+    for k in steps:
+        texts = []
+        for name, value, y in labels:
+            text = try_place(name, value, y + k * gap)
+            if text is None:
+                break
+            texts.append(text)
+            placed.append(_text_box(text, renderer))
+        if len(texts) == len(labels):
+            return
+        for text in texts:
+            placed.pop()
+            _remove(text)
+    for name, value, y in labels:
+        text = next((t for t in (try_place(name, value, y + k * gap) for k in steps) if t is not None), None)
+        if text is None:
+            text = fallback(name, value, y)
+        placed.append(_text_box(text, renderer))
+
+
+def _text_box(text, renderer):
+    """The display-space box of a label."""
+    return text.get_window_extent(renderer)
+
+
+def _annotate(ax, name: str, position: float, value: float, y: float, side: int, fontsize: float):
+    """A label at (position + side * 0.12, y); a thin line back to the point when moved off its height."""
+    x = position + side * 0.12
+    text = ax.text(x, y, name, fontsize=fontsize, va="center", ha="left" if side > 0 else "right", zorder=5,
+                   bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
+    text.connector = None
+    if abs(y - value) > 1e-9:
+        from matplotlib.lines import Line2D
+
+        text.connector = ax.add_artist(Line2D([position, x], [value, y], color="0.4", lw=0.5, zorder=4))
+    return text
+
+
+def _remove(text) -> None:
+    if getattr(text, "connector", None) is not None:
+        text.connector.remove()
+    text.remove()
+
+
 def _collides(text, renderer, to_data, columns, points, own: int) -> bool:
     """Whether a label's box crosses another region's box-and-whisker column or outlying point."""
-    box = text.get_window_extent(renderer)
+    box = _text_box(text, renderer)
     (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
     for left, right, low, high in columns:
         if abs((left + right) / 2 - own) < 1e-9:
