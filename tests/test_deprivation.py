@@ -71,3 +71,20 @@ def test_text_in_a_number_column_is_refused(tmp_path, las):
             ("E06000053", "Isles of Scilly", 12.0, 140, 0.0)]
     with pytest.raises(DataError, match="imd.xlsx"):
         dep.read_imd2015(write_book(tmp_path / "imd.xlsx", imd_rows=rows), las)
+
+
+def test_processed_deprivation_covers_every_la_and_tracks_low_income():
+    """On the real data (skipped until 01 has run): all 152 LAs, and IDACI, a measure of children
+    in income-deprived families, ranks LAs much as the low-income measure does."""
+    from carerates import paths
+    from carerates.io import read_parquet
+
+    if not paths.processed("deprivation.parquet").exists() or not paths.processed("low_income.parquet").exists():
+        pytest.skip("data/processed not built")
+    table = read_parquet(paths.processed("deprivation.parquet"))
+    assert len(table) == 152 and table["gss"].is_unique
+    low = read_parquet(paths.processed("low_income.parquet"))
+    low = low[low["snapshot_year"] == 2015].set_index("gss")["low_income_pct"]
+    both = table.set_index("gss")["idaci_score"].to_frame().join(low, how="inner").dropna()
+    assert len(both) >= 140
+    assert both.corr(method="spearman").iloc[0, 1] > 0.8
