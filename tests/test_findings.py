@@ -89,3 +89,53 @@ def test_ratio_sentence():
 def test_unknown_test_is_refused():
     with pytest.raises(ValueError, match="unknown test"):
         findings.sentence({"test": "anova", "id": "x"})
+
+
+def test_rate_ratio_row_sentence_clear_and_unclear():
+    row = {"rate_ratio": 1.309, "rr_ci_low": 1.244, "rr_ci_high": 1.377, "p_value": 2.9e-25, "n": 139}
+    text = findings.rate_ratio_row_sentence(row, "children in low-income families",
+                                            per="one standard deviation (5.6 percentage points)")
+    assert text.startswith("One standard deviation (5.6 percentage points) more children in low-income families "
+                           "went with a 31% higher rate of children looked after")
+    assert "rate ratio 1.31, 95% CI 1.24 to 1.38, p < .001, N = 139" in text
+    null = dict(row, rate_ratio=1.0002, rr_ci_low=0.948, rr_ci_high=1.056, p_value=0.99)
+    text = findings.rate_ratio_row_sentence(null, "turnover")
+    assert "no clear difference" in text and "95% CI 0.95 to 1.06" in text and "p = .990" in text
+
+
+def test_slope_sentence_sign_and_interval():
+    row = {"estimate": 0.72, "ci_low": 0.06, "ci_high": 1.39, "p_value": 0.032}
+    text = findings.slope_sentence(row, "children in low-income families", "a percentage point")
+    assert "0.72 more children looked after per 10,000" in text and "95% CI +0.06 to +1.39" in text
+    flat = findings.slope_sentence(dict(row, ci_low=-0.2), "x", "one unit")
+    assert "no clear change" in flat
+
+
+def test_ordinal_and_rank_sentence():
+    assert [findings.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+    import pandas as pd
+    table = pd.DataFrame({"region": ["A", "B", "C"], "mean": [3.0, 1.0, 2.0]})
+    text = findings.rank_sentence(table, "region", "mean", ["B", "A"], "regions", unit="per 10,000")
+    assert text == "B ranks lowest of 3 regions (1.0 per 10,000); A ranks 3rd lowest of 3 regions (3.0 per 10,000)."
+
+
+def test_rate_ratio_ci_and_lower_first():
+    row = {"rate_ratio": 1.0611, "rr_ci_low": 1.018, "rr_ci_high": 1.111}
+    assert findings.rate_ratio_ci(row) == "1.06 (95% CI 1.02 to 1.11)"
+    assert findings.lower_first("One SD more") == "one SD more"
+
+
+def test_markdown_outputs_and_image_alts(tmp_path):
+    import json
+    nb = {"cells": [
+        {"cell_type": "code", "outputs": [
+            {"output_type": "execute_result", "data": {"text/markdown": ["**Finding.** ", "A rose."]}},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "x"},
+             "metadata": {"image/png": {"alt": "A chart."}}},
+            {"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}]},
+        {"cell_type": "markdown", "source": "typed"}]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    assert findings.markdown_outputs(path) == ["**Finding.** A rose."]
+    assert findings.image_alts(path) == ["A chart.", ""]

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from carerates import paths
+from carerates import findings, paths
 from carerates.las import ISLES_OF_SCILLY, REGIONS
 
 #: The report's Table 2: region, min, max (whole numbers), mean, SD (one decimal), in its order.
@@ -49,14 +49,14 @@ def table_2() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def national_change() -> pd.Series:
-    table = _read("table_03b_national_average_change.csv")
+    table = _read("table_02e_national_average_change.csv")
     assert len(table) == 1
     return table.iloc[0]
 
 
 @pytest.fixture(scope="module")
 def la_averages() -> pd.DataFrame:
-    return _read("table_02a_la_averages.csv")
+    return _read("table_02d_la_averages.csv")
 
 
 def test_expected_table_is_the_spec_table():
@@ -150,3 +150,57 @@ def test_table_3_from_the_la_file(la_averages):
         assert table_3.loc[region, "n"] == len(values)
         assert table_3.loc[region, "mean"] == pytest.approx(values.mean(), abs=1e-12)
         assert table_3.loc[region, "sd"] == pytest.approx(values.std(ddof=1), abs=1e-12)
+
+
+# --- the sentences the notebook shows, regenerated from the files ------------------------------------
+
+NOTEBOOK = paths.NOTEBOOKS / "02_describe.ipynb"
+
+
+@pytest.fixture(scope="module")
+def shown() -> str:
+    text = "\n".join(findings.markdown_outputs(NOTEBOOK))
+    if not text:
+        pytest.skip("02_describe.ipynb has no executed Markdown outputs")
+    return text
+
+
+def test_london_ranking_sentence_is_generated(table_2, shown):
+    sentence = findings.rank_sentence(table_2, "region", "mean", ["Outer London", "Inner London"], "regions",
+                                      unit="per 10,000")
+    assert sentence in shown
+    inner = table_2.reset_index(drop=True).index[table_2["region"] == "Inner London"][0] + 1
+    assert inner > 1 and f"Inner London ranks {findings.ordinal(inner)} lowest" in shown
+    source = "".join("".join(c["source"]) for c in __import__("json").loads(NOTEBOOK.read_text())["cells"])
+    assert "London and the south and east lowest" not in source
+
+
+def test_national_change_sentence(national_change, shown):
+    assert (f"changed by {findings.fmt_num(national_change['mean'], 2)} per 10,000 a year 2012-2017 "
+            f"(SD {findings.fmt_num(national_change['sd'], 2)}") in shown
+
+
+def test_uasc_sensitivity_tables(table_2, national_change, shown):
+    excl = _read("table_02g_regional_average_rate_excl_uasc.csv").set_index("region")
+    base = table_2.set_index("region")
+    assert sorted(excl.index) == sorted(base.index) and excl["n"].sum() == 151
+    # taking UASC out can only lower a rate
+    assert (excl["mean"] <= base.loc[excl.index, "mean"] + 1e-9).all()
+    summaries = _read("table_02h_national_summaries_excl_uasc.csv").set_index(["summary", "uasc"])
+    included = summaries.loc[("average_change", "included")]
+    assert included["mean"] == pytest.approx(national_change["mean"])
+    excluded = summaries.loc[("average_change", "excluded")]
+    assert (f"from {findings.fmt_num(included['mean'], 2)} to {findings.fmt_num(excluded['mean'], 2)} per 10,000 a year"
+            in shown)
+
+
+def test_old_result_names_are_gone():
+    for old in ("table_01_england_series.csv", "table_01a_growth.csv", "table_02a_la_averages.csv",
+                "table_03a_regional_rate_by_year.csv", "table_03b_national_average_change.csv",
+                "table_03c_direction_shares.csv"):
+        assert not paths.figure(old).exists(), old
+
+
+def test_every_image_has_alt_text():
+    alts = findings.image_alts(NOTEBOOK)
+    assert len(alts) == 6 and all(len(a) > 20 for a in alts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carerates import paths
+from carerates import findings, paths
 
 IDS = ["turnover_level_2013_2017", "turnover_level_2013_2017_excl_london",
        "agency_level_2013_2017", "turnover_change_2013_2017", "agency_change_2013_2017"]
@@ -59,7 +59,7 @@ def test_agency_level_and_changes_show_no_significant_association(tests):
 
 
 def test_london_has_higher_turnover_and_lower_rates_and_the_pattern_is_between_areas():
-    split = read("table_10a_turnover_rate_within_london.csv").set_index("group")
+    split = read("table_04a_turnover_rate_within_london.csv").set_index("group")
     assert split.loc["London", "mean_turnover"] > split.loc["rest of England", "mean_turnover"]
     assert split.loc["London", "mean_rate"] < split.loc["rest of England", "mean_rate"]
     for group in ["London", "rest of England"]:
@@ -85,7 +85,7 @@ def test_table_7_has_the_three_measures():
 
 
 def test_sensitivity_main_variant_is_the_chapter_and_level_findings_hold_in_every_variant(tests):
-    variants = read("table_07a_workforce_sensitivity.csv")
+    variants = read("table_04b_workforce_sensitivity.csv")
     main = variants[variants["variant"].str.startswith("main")].set_index("id")
     pd.testing.assert_frame_equal(main[["period", "n", "statistic", "p_value"]],
                                   tests[["period", "n", "statistic", "p_value"]], check_names=False)
@@ -100,9 +100,61 @@ def test_sensitivity_main_variant_is_the_chapter_and_level_findings_hold_in_ever
 
 
 @pytest.mark.parametrize("name", ["figure_09_regional_turnover.png", "figure_10_regional_agency.png",
-                                  "figure_10a_london_effect.png"])
+                                  "figure_04a_london_effect.png"])
 def test_figures_exist(name):
     path = paths.figure(name)
     if not path.exists():
         pytest.skip(f"{name} not built yet")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- the sentences the notebook shows, regenerated from the files ------------------------------------
+
+NOTEBOOK = paths.NOTEBOOKS / "04_workforce.ipynb"
+
+
+@pytest.fixture(scope="module")
+def shown() -> str:
+    text = "\n".join(findings.markdown_outputs(NOTEBOOK))
+    if not text:
+        pytest.skip("04_workforce.ipynb has no executed Markdown outputs")
+    return text
+
+
+def test_every_test_is_said_in_a_generated_sentence(tests, shown):
+    for test_id, row in tests.iterrows():
+        assert findings.sentence(row.to_dict()) in shown, test_id
+
+
+def test_the_real_workforce_period_is_in_titles_and_sentences(tests, shown):
+    level, change = tests.loc[IDS[0], "period"], tests.loc[IDS[3], "period"]
+    start, end = map(int, level.split("-"))
+    snapshots = " and ".join(str(y - 1) for y in range(start + 1, end + 1))  # default snapshot offset 1
+    assert f"{level} (30 Sept {snapshots} snapshots)" in shown
+    assert f"Over {change} (change from 30 Sept" in shown
+    source = "".join("".join(c["source"]) for c in __import__("json").loads(NOTEBOOK.read_text())["cells"])
+    assert "printed above" not in source
+
+
+def test_london_split_sentence(shown):
+    split = read("table_04a_turnover_rate_within_london.csv").set_index("group")
+    assert f"within London r_s = {findings.fmt_r(split.loc['London', 'r_s'])}" in shown
+    assert f"Across all {int(split.loc['all LAs', 'n'])} LAs r_s = {findings.fmt_r(split.loc['all LAs', 'r_s'])}" in shown
+
+
+def test_sensitivity_counts_only_the_alternatives(shown):
+    variants = read("table_04b_workforce_sensitivity.csv")
+    n_alt = variants["variant"].nunique() - 1
+    assert f"Across the {n_alt} alternative readings (the main run not counted)" in shown
+    assert f"of {n_alt} alternative readings agree" in shown
+
+
+def test_old_result_names_are_gone():
+    for old in ("figure_10a_london_effect.png", "table_10a_turnover_rate_within_london.csv",
+                "table_07a_workforce_sensitivity.csv"):
+        assert not paths.figure(old).exists(), old
+
+
+def test_every_image_has_alt_text():
+    alts = findings.image_alts(NOTEBOOK)
+    assert len(alts) == 3 and all(len(a) > 20 for a in alts)

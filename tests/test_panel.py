@@ -109,3 +109,36 @@ def test_duplicate_rows_raise():
 def test_data_dictionary_covers_the_panel():
     assert set(pn.PANEL_COLUMNS) <= set(pn.DATA_DICTIONARY["column"])
     assert not pn.DATA_DICTIONARY["column"].duplicated().any()
+
+
+# --- UASC and deprivation joins --------------------------------------------------------------------
+
+def test_add_uasc_subtracts_and_fills_suppressed():
+    from carerates import panel as pn
+    from carerates.errors import DataError
+
+    panel = pd.DataFrame({"gss": ["A", "A", "B"], "year": [2016, 2017, 2017], "cla_count": [100.0, 110.0, 50.0]})
+    uasc = pd.DataFrame({"gss": ["A", "A", "B"], "year": [2016, 2017, 2017], "uasc": [10.0, float("nan"), 5.0]})
+    out = pn.add_uasc(panel, uasc, suppressed_as=3).set_index(["gss", "year"])
+    assert out.loc[("A", 2016), "cla_count_excl_uasc"] == 90
+    assert out.loc[("A", 2017), "cla_count_excl_uasc"] == 107  # suppressed taken as 3
+    assert out.loc[("B", 2017), "cla_count_excl_uasc"] == 45
+    bad = uasc.assign(uasc=[200.0, 1.0, 1.0])
+    with pytest.raises(DataError, match="UASC above"):
+        pn.add_uasc(panel, bad)
+
+
+def test_add_deprivation_joins_by_code():
+    from carerates import panel as pn
+
+    la = pd.DataFrame({"la_name": ["a", "b"]}, index=pd.Index(["A", "B"], name="gss"))
+    dep = pd.DataFrame({"gss": ["B", "A"], "imd_score": [30.0, 10.0], "idaci_score": [25.0, 8.0]})
+    out = pn.add_deprivation(la, dep)
+    assert out.loc["A", "imd_score"] == 10 and out.loc["B", "idaci_score"] == 25
+
+
+def test_missing_reasons_in_words():
+    frame = pd.DataFrame({"a": [1.0, None], "b": [None, None]}, index=["X", "Y"])
+    labels = pd.Series({"X": "Xtown", "Y": "Yford"})
+    assert pn.missing_reasons(frame, ["a", "b"], labels) == "Xtown (b); Yford (a, b)"
+    assert pn.missing_reasons(frame, ["a", "b"], labels, {"a": "alpha", "b": "beta"}) == "Xtown (beta); Yford (alpha, beta)"

@@ -190,3 +190,118 @@ def show(text: str):
     from IPython.display import Markdown
 
     return Markdown(text)
+
+
+# --- model rows and rankings ------------------------------------------------------------------------
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def ci_excludes(low, high, null: float) -> bool:
+    """Whether a finite interval lies wholly on one side of ``null``."""
+    return _finite(low) and _finite(high) and (float(low) > null or float(high) < null)
+
+
+def rate_ratio_row_sentence(row: Mapping, label: str, per: str = "one standard deviation",
+                            outcome: str = "rate of children looked after", n=None) -> str:
+    """One term of a count model (a row of ``models.tidy``) in words.
+
+    ``label``: the predictor as a reader says it; ``per``: the step the ratio refers to
+    (e.g. "one standard deviation (5.6 percentage points)"); ``outcome`` without its
+    article. Says the % difference, the rate ratio with its 95% CI, p and N; a CI that
+    includes 1 is said to be no clear difference, whatever the point estimate.
+    """
+    rr, low, high = _get(row, "rate_ratio"), _get(row, "rr_ci_low"), _get(row, "rr_ci_high")
+    n = n if n is not None else _get(row, "n")
+    if not _finite(rr):
+        return f"The model could not estimate {label}."
+    numbers = ", ".join(x for x in (f"rate ratio {fmt_num(rr, 2)}", fmt_ci(low, high, fmt=lambda v: fmt_num(v, 2)),
+                                     fmt_p(_get(row, "p_value")), f"N = {int(n)}" if _finite(n) else "") if x)
+    change = (float(rr) - 1.0) * 100.0
+    if ci_excludes(low, high, 1.0):
+        direction = "higher" if change > 0 else "lower"
+        return f"{_cap(per)} more {label} went with a {abs(change):.0f}% {direction} {outcome} ({numbers})."
+    return (f"{_cap(per)} more {label} made no clear difference to the {outcome} ({numbers}): "
+            f"the interval includes no difference.")
+
+
+def rate_ratio_ci(row: Mapping) -> str:
+    """``1.06 (95% CI 1.02 to 1.11)`` from a tidy row of a count model."""
+    return (f"{fmt_num(_get(row, 'rate_ratio'), 2)} "
+            f"({fmt_ci(_get(row, 'rr_ci_low'), _get(row, 'rr_ci_high'), fmt=lambda v: fmt_num(v, 2))})")
+
+
+def lower_first(text: str) -> str:
+    """The sentence with its first letter in lower case (to continue another sentence)."""
+    return text[:1].lower() + text[1:]
+
+
+def slope_sentence(row: Mapping, label: str, unit: str, outcome: str = "children looked after per 10,000",
+                   digits: int = 2) -> str:
+    """One term of a linear model in words: ``unit`` more ``label`` went with ``estimate`` more
+    (fewer) ``outcome``, with its 95% CI and p; a CI that includes 0 is said to be no clear slope."""
+    est, low, high = _get(row, "estimate"), _get(row, "ci_low"), _get(row, "ci_high")
+    if not _finite(est):
+        return f"The model could not estimate {label}."
+    signed = lambda v: f"{float(v):+.{digits}f}".replace("-", "\u2212")  # noqa: E731
+    numbers = ", ".join(x for x in (f"{signed(est)}", fmt_ci(low, high, fmt=signed), fmt_p(_get(row, "p_value"))) if x)
+    if ci_excludes(low, high, 0.0):
+        more = "more" if float(est) > 0 else "fewer"
+        return f"{_cap(unit)} more {label} went with {abs(float(est)):.{digits}f} {more} {outcome} ({numbers})."
+    return f"{_cap(unit)} more {label} went with no clear change in {outcome} ({numbers})."
+
+
+def ordinal(k: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th'."""
+    k = int(k)
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def rank_sentence(table, name_column: str, value_column: str, names, what: str, unit: str = "",
+                  digits: int = 1, low_is_first: bool = True) -> str:
+    """Where each of ``names`` ranks in ``table`` by ``value_column``, counted from the lowest
+    (``low_is_first``) or the highest: 'Outer London ranks lowest of 10 regions (45.6 per
+    10,000); Inner London ranks 6th lowest of 10 (62.2 per 10,000).'"""
+    ordered = table.sort_values(value_column, ascending=low_is_first, kind="mergesort").reset_index(drop=True)
+    end = "lowest" if low_is_first else "highest"
+    parts = []
+    total = len(ordered)
+    for name in names:
+        hit = ordered.index[ordered[name_column] == name]
+        if len(hit) != 1:
+            raise ValueError(f"rank_sentence: {name!r} not found once in {name_column!r}")
+        k = int(hit[0]) + 1
+        place = end if k == 1 else f"{ordinal(k)} {end}"
+        value = f"{fmt_num(ordered.loc[hit[0], value_column], digits)}{(' ' + unit) if unit else ''}"
+        parts.append(f"{name} ranks {place} of {total} {what} ({value})")
+    return "; ".join(parts) + "."
+
+
+def markdown_outputs(notebook) -> list[str]:
+    """The Markdown outputs (``show(...)``) of an executed notebook, in order: what a reader
+    reads as findings, and what the findings tests compare with sentences regenerated
+    from ``figures/``."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    out = []
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if text is not None:
+                out.append("".join(text) if isinstance(text, list) else text)
+    return out
+
+
+def image_alts(notebook) -> list[str]:
+    """The alt text of every PNG output of an executed notebook ('' where it has none)."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    return [output.get("metadata", {}).get("image/png", {}).get("alt", "")
+            for cell in nb.get("cells", []) for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})]

@@ -80,6 +80,14 @@ DATA_DICTIONARY = pd.DataFrame([
     ("ofsted_overall", "latest SIF overall grade published by the cut-off (1 Inadequate .. 4 Outstanding)",
      "grade", "ofsted_sif", "2014-2018"),
     ("london", "Inner London, Outer London or not London", "category", "las", "2017"),
+    ("uasc", "unaccompanied asylum-seeking children looked after at 31 March (suppressed small counts: "
+     "chapter parameter)", "children", "cla_uasc (SSDA903 underlying data CLA_UASC; LAA4)", "2012-2017"),
+    ("cla_count_excl_uasc", "children looked after at 31 March other than UASC", "children",
+     "cla_counts, cla_uasc", "2012-2017"),
+    ("imd_score", "IMD 2015 population-weighted average score of the LA's LSOAs (higher = more deprived)",
+     "score", "deprivation (MHCLG IoD 2015 upper-tier summaries)", "2015 (indicators mostly 2012-2013)"),
+    ("idaci_score", "IDACI 2015 average score: % of children aged 0-15 in income-deprived families",
+     "%", "deprivation (MHCLG IoD 2015 upper-tier summaries)", "2015 (indicators mostly 2012-2013)"),
 ], columns=["column", "description", "unit", "source", "years"])
 
 
@@ -188,12 +196,14 @@ def load_panel(start: int = 2012, end: int = 2017) -> tuple[pd.DataFrame, dict[s
     return build_panel(tables, las, start, end), tables
 
 
-def missing_reasons(frame: pd.DataFrame, columns, labels: pd.Series) -> str:
+def missing_reasons(frame: pd.DataFrame, columns, labels: pd.Series, column_names: dict | None = None) -> str:
     """``"name (col, col); ..."`` for each row of ``frame`` missing one of ``columns``, sorted by
-    label: says which LAs a complete-case model leaves out and why."""
+    label: says which LAs a complete-case model leaves out and why. ``column_names`` maps a
+    column to the words a reader sees (default: the column name)."""
+    names = column_names or {}
     missing = frame[list(columns)].isna()
     rows = missing[missing.any(axis=1)]
-    parts = sorted(f"{labels[i]} ({', '.join(c for c in columns if rows.loc[i, c])})" for i in rows.index)
+    parts = sorted(f"{labels[i]} ({', '.join(names.get(c, c) for c in columns if rows.loc[i, c])})" for i in rows.index)
     return "; ".join(parts) or "none"
 
 
@@ -216,12 +226,37 @@ def estimate_words(row, unit: str) -> str:
             f"p = {row['p_value']:.2g}); {verdict}")
 
 
-def plain_log_axis(ax, ticks=(0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)) -> None:
-    """Plain decimal tick labels on a log-scaled x axis of rate ratios (within its limits)."""
-    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullFormatter, NullLocator
+def plain_log_axis(ax, ticks=None) -> None:
+    """Plain decimal tick labels on a log-scaled x axis of rate ratios (see ``plots.log_axis``)."""
+    from .plots import log_axis
 
-    low, high = ax.get_xlim()
-    ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
-    ax.xaxis.set_major_formatter(FormatStrFormatter("%.1f"))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    log_axis(ax, "x")
+
+
+def add_uasc(panel: pd.DataFrame, uasc: pd.DataFrame, suppressed_as: float = 0.0) -> pd.DataFrame:
+    """The panel with ``uasc`` and ``cla_count_excl_uasc`` (children looked after other than
+    unaccompanied asylum-seeking children). ``uasc``: the ``cla_uasc`` table (``gss, year,
+    uasc``); a suppressed (small) count is taken as ``suppressed_as``. A UASC count above
+    the LA's count of children looked after raises DataError."""
+    require_columns(uasc, ["gss", "year", "uasc"], paths.processed("cla_uasc.parquet"))
+    out = panel.drop(columns=[c for c in ("uasc", "cla_count_excl_uasc") if c in panel]).merge(
+        uasc[["gss", "year", "uasc"]], on=["gss", "year"], how="left", validate="one_to_one")
+    known = out["year"].isin(set(uasc["year"]))
+    out.loc[known, "uasc"] = out.loc[known, "uasc"].fillna(suppressed_as)
+    too_many = out["uasc"] > out["cla_count"]
+    if too_many.any():
+        bad = out.loc[too_many, ["gss", "year"]].head().to_dict("records")
+        raise DataError(paths.processed("cla_uasc.parquet"), f"UASC above children looked after: {bad}")
+    out["cla_count_excl_uasc"] = out["cla_count"] - out["uasc"]
+    return out
+
+
+def add_deprivation(la_table: pd.DataFrame, deprivation: pd.DataFrame,
+                    columns=("imd_score", "idaci_score")) -> pd.DataFrame:
+    """The LA table (index ``gss``) with the IMD/IDACI 2015 columns joined; an LA the
+    deprivation table lacks gets NaN (and is listed by ``missing_reasons``)."""
+    require_columns(deprivation, ["gss", *columns], paths.processed("deprivation.parquet"))
+    if deprivation["gss"].duplicated().any():
+        raise DataError(paths.processed("deprivation.parquet"), "duplicate LA rows")
+    joined = deprivation.set_index("gss")[list(columns)].reindex(la_table.index)
+    return la_table.drop(columns=[c for c in columns if c in la_table]).join(joined)

@@ -1,10 +1,23 @@
-"""One house style for every figure, and deterministic PNG output."""
+"""One house style for every figure, deterministic PNG output, human labels and alt text.
+
+Conventions (docs/DEVELOPING.md, "Plots"):
+
+- axis and legend text come from :data:`LABELS` through :func:`label` (never a code name);
+- LA names are shown in their official form (:func:`official_name`);
+- a figure is saved *and shown* with ``save_figure(fig, name, alt="...")``: the PNG goes
+  to ``figures/`` and, in a notebook, the same bytes are displayed as an image output whose
+  metadata carries the alt text (``{"image/png": {"alt": ...}}``), which nbconvert's HTML
+  templates write into ``<img alt=...>``. The figure is then closed, so it is not shown twice.
+"""
 from __future__ import annotations
 
 import io
+import math
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -14,6 +27,85 @@ from .las import REGIONS
 
 PALETTE = dict(zip(REGIONS, sns.color_palette("tab10", len(REGIONS))))
 DPI = 110
+
+#: What a reader sees instead of a column, model or test name (axes, legends, sentences).
+LABELS = {
+    "low_income_pct": "children in low-income families (%)",
+    "unit_cost": "weekly unit cost of social work (£ per child in need)",
+    "turnover_pct": "social worker turnover (%)",
+    "agency_pct": "agency social workers (%)",
+    "imd_score": "IMD 2015 average score",
+    "idaci_score": "IDACI 2015 average score (share of children in income-deprived families)",
+    "idaci_pct": "children in income-deprived families (IDACI 2015, %)",
+    "uasc_share": "unaccompanied asylum-seeking children (% of children looked after)",
+    "rate_per_10k": "children looked after per 10,000 children",
+    "rate_excl_uasc": "children looked after, excluding UASC, per 10,000 children",
+    "average_rate": "average rate of children looked after per 10,000",
+    "average_change": "average yearly change in the rate per 10,000",
+    "innovation": "Innovation Programme funded",
+    "ofsted_overall": "Ofsted overall grade (1 Inadequate to 4 Outstanding)",
+    "negative_binomial": "negative binomial",
+    "poisson": "Poisson (robust errors)",
+    "ols": "ordinary least squares",
+    "within": "LA and year fixed effects",
+}
+
+#: Short forms for legends and tick labels where space is tight.
+SHORT_LABELS = {
+    "low_income_pct": "low income (%)",
+    "unit_cost": "unit cost (£/week)",
+    "turnover_pct": "turnover (%)",
+    "agency_pct": "agency workers (%)",
+    "imd_score": "IMD 2015 score",
+    "idaci_score": "IDACI 2015 score",
+}
+
+
+#: How a sentence names a predictor (no units in brackets).
+PROSE_LABELS = {
+    "low_income_pct": "children in low-income families",
+    "unit_cost": "unit cost of social work",
+    "turnover_pct": "social worker turnover",
+    "agency_pct": "agency social workers",
+    "imd_score": "IMD 2015 score",
+    "idaci_score": "IDACI 2015 score",
+    "window_population": "child population",
+    "window_count": "count of children looked after",
+    "window_rate": "rate of children looked after",
+    "innovation": "Innovation Programme flag",
+    "ofsted_overall": "Ofsted grade",
+}
+
+
+def label(code: str, short: bool = False, prose: bool = False) -> str:
+    """The human label of a code name (itself if it has none): ``short`` for legends and
+    ticks, ``prose`` for sentences."""
+    if prose and code in PROSE_LABELS:
+        return PROSE_LABELS[code]
+    if short and code in SHORT_LABELS:
+        return SHORT_LABELS[code]
+    return LABELS.get(code, code)
+
+
+#: Words that official LA names write in lower case when not first (ONS/GSS register).
+_LOWER = {"upon", "of", "on", "and", "the", "in", "under", "le"}
+
+
+def official_name(name: str) -> str:
+    """An LA name as ONS writes it: 'Kingston Upon Hull, City Of' -> 'Kingston upon Hull, City of',
+    'Isles Of Scilly' -> 'Isles of Scilly'; hyphenated parts likewise ('Stoke-On-Trent')."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        return word.lower() if word.lower() in _LOWER else word
+
+    text = str(name)
+    head, _, tail = text.partition(" ")
+    if not tail:
+        return re.sub(r"(?<=-)[A-Za-z]+", fix, text)
+    tail = re.sub(r"(?<=[ -])[A-Za-z]+|^[A-Za-z]+", fix, tail)
+    head = re.sub(r"(?<=-)[A-Za-z]+", fix, head)
+    # after a comma a new part starts with a capital ('..., City of')
+    return re.sub(r", ([a-z])", lambda m: ", " + m.group(1).upper(), f"{head} {tail}")
 
 
 def use_house_style() -> None:
@@ -36,11 +128,51 @@ def outliers(values: pd.Series) -> pd.Series:
     return (values < q1 - spread) | (values > q3 + spread)
 
 
+def spread_positions(positions, min_gap: float) -> list[float]:
+    """Label positions moved apart so that neighbours are at least ``min_gap`` apart.
+
+    Deterministic and order-preserving: positions are sorted, clusters closer than
+    ``min_gap`` are spaced evenly around their mean (the cluster's centre stays where
+    the points are), and clusters that then touch are merged and re-spaced. Returns
+    the new positions in the order of the input.
+    """
+    values = [float(v) for v in positions]
+    if not values:
+        return []
+    order = sorted(range(len(values)), key=lambda i: (values[i], i))
+    # each cluster: [indices in sorted order]; its labels sit at centre + (k - (n-1)/2) * gap
+    clusters: list[list[int]] = []
+    for i in order:
+        clusters.append([i])
+        while len(clusters) > 1:
+            a, b = clusters[-2], clusters[-1]
+            top_a = _centre(a, values) + (len(a) - 1) / 2 * min_gap
+            bottom_b = _centre(b, values) - (len(b) - 1) / 2 * min_gap
+            if bottom_b - top_a >= min_gap - 1e-12:
+                break
+            clusters[-2:] = [a + b]
+    out = [0.0] * len(values)
+    for cluster in clusters:
+        centre = _centre(cluster, values)
+        for k, i in enumerate(cluster):
+            out[i] = centre + (k - (len(cluster) - 1) / 2) * min_gap
+    return out
+
+
+def _centre(cluster, values) -> float:
+    return sum(values[i] for i in cluster) / len(cluster)
+
+
 def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str = "",
-                     title: str = "", order_by_mean: bool = True, label_outliers: bool = True):
+                     title: str = "", order_by_mean: bool = True, label_outliers: bool = True,
+                     fontsize: float = 7):
     """Box plots of an LA-level summary by region, outlying LAs labelled by name.
 
-    Regions are ordered by ascending mean, as the report's tables are.
+    Regions are ordered by ascending mean, as the report's tables are. Labels are first
+    moved apart vertically where they would overprint (:func:`spread_positions`); each then
+    takes the first free place, right of its point or else left, at that height or one, two...
+    lines up or down, where it crosses no other region's box, whisker or outlier and no other
+    label (a thin line joins a moved label to its point; a white backing is the last resort).
     """
     frame = las.loc[~las["excluded"], ["gss", "la_name", "region"]].copy()
     frame["value"] = frame["gss"].map(values)
@@ -50,28 +182,221 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
              if order_by_mean else [r for r in REGIONS if r in set(frame["region"])])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    sns.boxplot(data=frame, x="region", y="value", order=order, hue="region",
-                palette=PALETTE, legend=False, ax=ax, fliersize=3, width=0.6)
-    if label_outliers:
-        for position, region in enumerate(order):
-            group = frame[frame["region"] == region]
-            for _, row in group[outliers(group["value"])].iterrows():
-                ax.annotate(row["la_name"], (position, row["value"]), xytext=(5, 0),
-                            textcoords="offset points", fontsize=7, va="center")
+    # matplotlib's own boxplot with orientation= (seaborn 0.13 still passes the deprecated vert=)
+    data = [frame.loc[frame["region"] == region, "value"].to_numpy() for region in order]
+    parts = ax.boxplot(data, positions=range(len(order)), widths=0.6, whis=1.5, orientation="vertical",
+                       patch_artist=True, tick_labels=order,
+                       medianprops=dict(color="0.15", linewidth=1.2),
+                       whiskerprops=dict(color="0.3"), capprops=dict(color="0.3"),
+                       flierprops=dict(marker="o", markersize=3, markerfacecolor="0.3", markeredgecolor="0.3"))
+    for patch, region in zip(parts["boxes"], order):
+        patch.set_facecolor(PALETTE.get(region, "0.7"))
+        patch.set_edgecolor("0.3")
+    ax.set_xlim(-0.6, len(order) - 0.4)
     ax.set_xlabel("")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=35)
-    for label in ax.get_xticklabels():
-        label.set_horizontalalignment("right")
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    if label_outliers:
+        _label_outliers(ax, frame, order, fontsize, parts)
     return ax
 
 
-def save_figure(fig, name: str) -> Path:
-    """``figures/<name>.png`` with fixed metadata, so equal data give equal bytes."""
+def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, parts=None) -> None:
+    fig = ax.figure
+    fig.canvas.draw()  # fixes the limits so data -> points conversion is final
+    ymin, ymax = ax.get_ylim()
+    height_points = ax.get_window_extent().height * 72 / fig.dpi
+    per_point = (ymax - ymin) / height_points  # data units per typographic point
+    gap = fontsize * 1.25 * per_point
+    # what each region occupies: its box-and-whisker column and its outlying points
+    columns, points = [], []
+    for position, region in enumerate(order):
+        values = frame.loc[frame["region"] == region, "value"]
+        inside = values[~outliers(values)]
+        if len(inside):
+            columns.append((position - 0.32, position + 0.32, inside.min(), inside.max()))
+        points += [(position, v) for v in values[outliers(values)]]
+    renderer = fig.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    placed = []  # display-space boxes of the labels already placed
+
+    def free(text) -> bool:
+        box = _text_box(text, renderer)
+        (_, y0), (_, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        return (ymin <= y0 and y1 <= ymax and not _collides(text, renderer, to_data, columns, points, position)
+                and not any(box.overlaps(other) for other in placed))
+
+    def try_place(name, value, y):
+        for side in (1, -1):
+            text = _annotate(ax, name, position, value, y, side, fontsize)
+            if free(text):
+                return text
+            _remove(text)
+        return None
+
+    steps = [0] + [k for step in range(1, 9) for k in (-step, step)]
+    for position, region in enumerate(order):
+        group = frame[frame["region"] == region]
+        flagged = group[outliers(group["value"])].sort_values(["value", "la_name"])
+        if flagged.empty:
+            continue
+        ys = spread_positions(flagged["value"].tolist(), gap)
+        labels = [(official_name(row["la_name"]), row["value"], y) for (_, row), y in zip(flagged.iterrows(), ys)]
+        # labels within a few lines of each other form a cluster, which moves as one
+        clusters = []
+        for item in labels:
+            if clusters and item[2] - clusters[-1][-1][2] <= gap * 2.5:
+                clusters[-1].append(item)
+            else:
+                clusters.append([item])
+        for cluster in clusters:
+            _place_cluster(cluster, steps, gap, try_place, placed, renderer,
+                           lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))
+    # a label put to the left of the first region may stick out of the axes: widen them to fit
+    for _ in range(3):
+        fig.canvas.draw()
+        left_edge = min((ax.transData.inverted().transform(_text_box(t, renderer))[0][0] for t in ax.texts),
+                        default=ax.get_xlim()[0])
+        if left_edge >= ax.get_xlim()[0]:
+            break
+        ax.set_xlim(left_edge - 0.08, ax.get_xlim()[1])
+
+
+def _place_cluster(labels, steps, gap, try_place, placed, renderer, fallback) -> None:
+    """Place a cluster of labels: first all moved together by the same number of lines (keeps
+    them in the order of their points), else each on its own, else where it is (backed)."""
+    for k in steps:
+        texts = []
+        for name, value, y in labels:
+            text = try_place(name, value, y + k * gap)
+            if text is None:
+                break
+            texts.append(text)
+            placed.append(_text_box(text, renderer))
+        if len(texts) == len(labels):
+            return
+        for text in texts:
+            placed.pop()
+            _remove(text)
+    for name, value, y in labels:
+        text = next((t for t in (try_place(name, value, y + k * gap) for k in steps) if t is not None), None)
+        if text is None:
+            text = fallback(name, value, y)
+        placed.append(_text_box(text, renderer))
+
+
+def _text_box(text, renderer):
+    """The display-space box of a label."""
+    return text.get_window_extent(renderer)
+
+
+def _annotate(ax, name: str, position: float, value: float, y: float, side: int, fontsize: float):
+    """A label at (position + side * 0.12, y); a thin line back to the point when moved off its height."""
+    x = position + side * 0.12
+    text = ax.text(x, y, name, fontsize=fontsize, va="center", ha="left" if side > 0 else "right", zorder=5,
+                   bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
+    text.connector = None
+    if abs(y - value) > 1e-9:
+        from matplotlib.lines import Line2D
+
+        text.connector = ax.add_artist(Line2D([position, x], [value, y], color="0.4", lw=0.5, zorder=4))
+    return text
+
+
+def _remove(text) -> None:
+    if getattr(text, "connector", None) is not None:
+        text.connector.remove()
+    text.remove()
+
+
+def _collides(text, renderer, to_data, columns, points, own: int) -> bool:
+    """Whether a label's box crosses another region's box-and-whisker column or outlying point."""
+    box = _text_box(text, renderer)
+    (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+    for left, right, low, high in columns:
+        if abs((left + right) / 2 - own) < 1e-9:
+            continue
+        if x0 < right and x1 > left and y0 < high and y1 > low:
+            return True
+    return any(abs(px - own) > 1e-9 and x0 <= px <= x1 and y0 <= py <= y1 for px, py in points)
+
+
+def log_axis(ax, axis: str = "x", max_ticks: int = 8) -> list[float]:
+    """Readable ticks on a log-scaled axis: plain numbers (0.9, 1, 1.25; 100, 200, 500),
+    chosen from the coarsest of 1-2-5, 1-1.5-2-3-5-7, 1-9, tenth and twentieth steps that
+    gives at least four ticks within the axis limits; no minor tick labels. Returns the ticks."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    ticks = nice_log_ticks(low, high, max_ticks)
+    target.set_major_locator(FixedLocator(ticks))
+    target.set_major_formatter(FuncFormatter(lambda v, _: _plain(v)))
+    target.set_minor_locator(NullLocator())
+    target.set_minor_formatter(NullFormatter())
+    return ticks
+
+
+def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:
+    """Tick values for a log axis from ``low`` to ``high`` (see :func:`log_axis`)."""
+    if not (low > 0 and high > low):
+        raise ValueError(f"log axis limits must be positive and increasing, got {low}, {high}")
+    tenths = tuple(round(1 + k / 10, 1) for k in range(10)) + (2, 2.5, 3, 4, 5, 6, 7, 8, 9)
+    twentieths = (tuple(round(1 + k / 20, 2) for k in range(20)) + tuple(round(2 + k / 10, 1) for k in range(30))
+                  + tuple(round(5 + k / 2, 1) for k in range(10)))
+    mantissas = [(1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 2, 3, 4, 5, 6, 7, 8, 9), tenths, twentieths]
+    best: list[float] = []
+    for mant in mantissas:
+        ticks = []
+        for exponent in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+            for m in mant:
+                value = float(f"{m * 10.0 ** exponent:.6g}")
+                if low <= value <= high and value not in ticks:
+                    ticks.append(value)
+        ticks.sort()
+        if len(ticks) > max_ticks:
+            break
+        best = ticks
+        if len(ticks) >= 4:
+            break
+    return best
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.6g}"
+
+
+def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None) -> Path:
+    """``figures/<name>.png`` with fixed metadata, so equal data give equal bytes.
+
+    With ``alt`` (a sentence saying what the figure shows), the PNG is also displayed as
+    the cell's output with ``{"image/png": {"alt": alt}}`` metadata, and the figure
+    is closed (``show=False`` to only save). Returns the path.
+    """
     if not name.endswith(".png"):
         name += ".png"
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                 metadata={"Software": None})
-    return write_bytes(buffer.getvalue(), paths.figure(name))
+    content = buffer.getvalue()
+    path = write_bytes(content, paths.figure(name))
+    if show is None:
+        show = alt is not None
+    if show:
+        display_png(content, alt or "")
+        plt.close(fig)
+    return path
+
+
+def display_png(content: bytes, alt: str) -> None:
+    """Show PNG bytes as a notebook output carrying its alt text in the output metadata."""
+    import base64
+
+    from IPython.display import display
+
+    data = base64.b64encode(content).decode("ascii")
+    display({"image/png": data, "text/plain": f"[figure: {alt}]"}, raw=True,
+            metadata={"image/png": {"alt": alt}})

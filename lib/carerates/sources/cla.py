@@ -408,3 +408,144 @@ def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
 
 def _release_year(name: str) -> int:
     return int(str(name).rsplit("_", 1)[-1])
+
+
+# --- Unaccompanied asylum-seeking children (UASC) ----------------------------------------------------
+#
+# The study named UASC as missing context: LAs at ports of entry (Croydon, Kent, Hillingdon) look
+# after many unaccompanied children, whose numbers say little about local family need. Two sources
+# here: sheet LAA4 of the LA tables (rounded to 5, "x" suppressed) and the ``CLA_UASC`` column of the
+# underlying data (unrounded, "x" where DfE suppressed a small count).
+
+#: Sheet LAA4 per release: (file, first year, last year).
+LAA4_RELEASES = {
+    "SFR50_2017": ("cla/SFR50_2017_LA_tables.xlsx", 2013, 2017),
+    "SFR41_2016": ("cla/SFR41_2016_LA_Tables.xlsx", 2012, 2016),
+}
+UASC_YEARS = range(2012, 2018)
+
+
+def read_laa4(path: str | Path, first_year: int, last_year: int) -> pd.DataFrame:
+    """Sheet LAA4 (UASC looked after at 31 March by LA) as ``gss, year, uasc_rounded``.
+
+    The year row is the row whose cells from the fifth column on are exactly the
+    release's years; LA rows are those whose first cell is an LA code. Numbers are
+    rounded to 5 by DfE; "x" (suppressed) becomes NaN.
+    """
+    sheet = read_sheet(path, "LAA4")
+    years = list(range(first_year, last_year + 1))
+    year_rows = []
+    for index, row in sheet.iterrows():
+        cells = [row.iloc[i] for i in range(4, min(4 + len(years), sheet.shape[1]))]
+        try:
+            found = [int(float(v)) for v in cells]
+        except (TypeError, ValueError):
+            continue
+        if found == years:
+            year_rows.append(index)
+    if len(year_rows) != 1:
+        raise DataError(path, f"sheet LAA4: cannot find one row with the years {years} from column 5 "
+                              f"(found {len(year_rows)})")
+    body = sheet.iloc[year_rows[0] + 1:]
+    codes = body.iloc[:, 0].astype(str).str.strip()
+    rows = body[codes.str.match(_GSS)]
+    if rows.empty:
+        raise DataError(path, "sheet LAA4: no LA rows found")
+    gss = rows.iloc[:, 0].astype(str).str.strip()
+    if gss.duplicated().any():
+        raise DataError(path, f"sheet LAA4: LA code(s) listed twice: {sorted(set(gss[gss.duplicated()]))}")
+    frames = []
+    for offset, year in enumerate(years):
+        frames.append(pd.DataFrame({
+            "gss": gss.to_numpy(), "year": year,
+            "uasc_rounded": parse_numbers(rows.iloc[:, 4 + offset], path, f"LAA4 {year}").to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _underlying_cla_file(directory: Path, year: int) -> Path:
+    found = sorted(p for p in directory.glob(f"{year}_*CLA{year if year > 2011 else ''}*.csv")
+                   if "ADM" not in p.name.upper())
+    if len(found) != 1:
+        raise DataError(directory, f"expected one CLA underlying file for {year}, found {[p.name for p in found]}")
+    return found[0]
+
+
+def read_underlying_uasc(directory: str | Path, las: pd.DataFrame, years=UASC_YEARS) -> pd.DataFrame:
+    """UASC looked after at 31 March per LA from the underlying data's ``CLA_UASC`` column:
+    ``gss, year, uasc_unrounded`` (NaN where DfE suppressed the count)."""
+    directory = Path(directory)
+    frames = []
+    for year in years:
+        path = _underlying_cla_file(directory, year)
+        raw = read_csv(path)
+        raw.columns = [c.strip() for c in raw.columns]
+        require_columns(raw, ["CLA_UASC"], path)
+        geo = _geography_columns(raw, path)
+        frame = raw.loc[geo["is_la"]].copy()
+        if "gss" in geo:
+            frame["gss"] = canonical_gss(frame[geo["gss"]].str.strip(), path, las)
+        else:
+            frame["gss"] = gss_from_number(frame[geo["number"]], path, las)
+        frame["year"] = year
+        frame["uasc_unrounded"] = parse_numbers(frame["CLA_UASC"], path, "CLA_UASC")
+        frames.append(frame[["gss", "year", "uasc_unrounded"]])
+    return pd.concat(frames, ignore_index=True).sort_values(["gss", "year"], ignore_index=True)
+
+
+def uasc_table(underlying: pd.DataFrame, laa4: dict[str, pd.DataFrame], las: pd.DataFrame) -> pd.DataFrame:
+    """One row per LA and year: ``gss, year, uasc_unrounded, uasc_rounded, uasc, uasc_suppressed``.
+
+    ``laa4`` maps release name (``SFR41_2016``...) to :func:`read_laa4` output; each year
+    is taken from the latest release that has it, as for the rates. ``uasc`` is the
+    underlying (unrounded) count where published, else LAA4's rounded count where that
+    is published (the underlying data suppress some counts LAA4 shows, e.g. zeros);
+    ``uasc_suppressed`` is True where neither is published (a small number).
+    """
+    order = sorted(laa4, key=_release_year)
+    stacked = []
+    for rank, name in enumerate(order):
+        frame = laa4[name].copy()
+        frame["gss"] = canonical_gss(frame["gss"], name, las)
+        frame["rank"] = rank
+        stacked.append(frame)
+    published = (pd.concat(stacked, ignore_index=True).sort_values(["gss", "year", "rank"])
+                 .groupby(["gss", "year"], as_index=False).last().drop(columns="rank"))
+    grid = pd.MultiIndex.from_product([sorted(las.loc[~las["excluded"].astype(bool), "gss"]),
+                                       sorted(set(underlying["year"]))], names=["gss", "year"]).to_frame(index=False)
+    out = (grid.merge(underlying, on=["gss", "year"], how="left", validate="one_to_one")
+               .merge(published, on=["gss", "year"], how="left", validate="one_to_one"))
+    out["uasc"] = out["uasc_unrounded"].combine_first(out["uasc_rounded"])
+    out["uasc_suppressed"] = out["uasc"].isna()
+    return out.sort_values(["gss", "year"], ignore_index=True)
+
+
+def rates_excluding_uasc(rates: pd.DataFrame, counts: pd.DataFrame, uasc: pd.DataFrame,
+                         suppressed_as: float = 0.0) -> pd.DataFrame:
+    """Published rates with unaccompanied asylum-seeking children taken out.
+
+    ``rate_excl_uasc = rate_per_10k * (1 - uasc / cla_unrounded)``: the published rate
+    scaled by the share of the LA's looked-after children who were not UASC, which keeps
+    DfE's own denominator. A suppressed UASC count is taken as ``suppressed_as`` (0: the
+    rate keeps those few children; 5: the most a suppressed count can hide is removed).
+    Returns ``gss, year, rate_per_10k, rate_excl_uasc, uasc_share`` (share in %).
+    """
+    frame = (rates[["gss", "year", "rate_per_10k"]]
+             .merge(counts[["gss", "year", "cla_unrounded"]], on=["gss", "year"], how="left", validate="one_to_one")
+             .merge(uasc[["gss", "year", "uasc"]], on=["gss", "year"], how="left", validate="one_to_one"))
+    uasc_n = frame["uasc"].fillna(suppressed_as)
+    cla_n = frame["cla_unrounded"]
+    share = (uasc_n / cla_n).where(cla_n > 0, 0.0).clip(upper=1.0)
+    frame["uasc_share"] = share * 100
+    frame["rate_excl_uasc"] = frame["rate_per_10k"] * (1 - share)
+    return frame[["gss", "year", "rate_per_10k", "rate_excl_uasc", "uasc_share"]]
+
+
+def build_uasc_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``{"cla_uasc": ...}``: UASC per LA-year 2012-2017 from the underlying data and LAA4, validated."""
+    laa4 = {name: read_laa4(paths.raw(file), first, last) for name, (file, first, last) in LAA4_RELEASES.items()}
+    underlying = read_underlying_uasc(paths.raw("cla", "underlying"), las)
+    table = uasc_table(underlying, laa4, las)
+    return {"cla_uasc": check_table(table, "cla_uasc", ["gss", "year"], {
+        "year": Column("int", 2012, 2017), "uasc_unrounded": Column("float", 0, 5000),
+        "uasc_rounded": Column("float", 0, 5000), "uasc": Column("float", 0, 5000),
+        "uasc_suppressed": Column("bool")}, las=las)}
