@@ -107,3 +107,52 @@ def rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     floats = out.select_dtypes(include=[np.floating]).columns
     out[floats] = out[floats].round(digits)
     return out
+
+
+# --- effect sizes -----------------------------------------------------------------------------
+def rank_biserial_effect(values: pd.Series, in_group: pd.Series, level: float = 0.95) -> dict:
+    """Rank-biserial correlation of a two-group comparison, with a CI, beside Mann-Whitney's U.
+
+    r = 2 * U_group / (n_group * n_other) - 1 (Kerby 2014): the share of (group, other)
+    pairs in which the group's value is higher minus the share in which it is lower (ties
+    count half), so -1 to 1 and comparable across group sizes, unlike U. The CI is
+    analytic and machine-independent: Hanley and McNeil's (1982) standard error of the
+    common-language effect A = U_group / (n_group * n_other), mapped to r = 2A - 1 and
+    clipped to [-1, 1]. ``values`` and ``in_group`` are aligned on their index; missing
+    values are dropped.
+
+    Returns ``{"r": ..., "ci_low": ..., "ci_high": ..., "n_group": ..., "n_other": ..., "u_group": ...}``.
+    """
+    from scipy import stats as sps
+
+    frame = pd.concat({"x": values, "g": in_group.astype("boolean").astype(float)}, axis=1).dropna()
+    group = frame["g"].astype(bool).to_numpy()
+    data = frame["x"].to_numpy(dtype=float)
+    n1, n2 = int(group.sum()), int((~group).sum())
+    if n1 == 0 or n2 == 0:
+        raise ValueError(f"rank_biserial_effect: one group is empty (n1={n1}, n2={n2})")
+    ranks = sps.rankdata(data)
+    u1 = float(ranks[group].sum() - n1 * (n1 + 1) / 2)
+    a = u1 / (n1 * n2)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = np.sqrt(max(a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a), 0.0) / (n1 * n2))
+    half = sps.norm.ppf(0.5 + level / 2) * se
+    low, high = max(a - half, 0.0), min(a + half, 1.0)
+    return {"r": 2 * a - 1, "ci_low": 2 * low - 1, "ci_high": 2 * high - 1,
+            "n_group": n1, "n_other": n2, "u_group": u1}
+
+
+# --- multiplicity -----------------------------------------------------------------------------
+def adjust_p(p_values: pd.Series) -> pd.DataFrame:
+    """Holm and Benjamini-Hochberg adjusted p-values of one family of tests (statsmodels).
+
+    Returns a frame indexed like ``p_values`` with ``p_holm`` and ``p_bh``.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = pd.Series(p_values, dtype=float)
+    if p.isna().any():
+        raise ValueError(f"adjust_p: missing p-values for {list(p.index[p.isna()])}")
+    holm = multipletests(p.to_numpy(), method="holm")[1]
+    bh = multipletests(p.to_numpy(), method="fdr_bh")[1]
+    return pd.DataFrame({"p_holm": holm, "p_bh": bh}, index=p.index)
