@@ -1,6 +1,7 @@
 """Result files under ``figures/`` as ``../shared/spec/RESULTS.md`` specifies."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -156,3 +157,20 @@ def adjust_p(p_values: pd.Series) -> pd.DataFrame:
     holm = multipletests(p.to_numpy(), method="holm")[1]
     bh = multipletests(p.to_numpy(), method="fdr_bh")[1]
     return pd.DataFrame({"p_holm": holm, "p_bh": bh}, index=p.index)
+
+
+# --- tables a reader reads ---------------------------------------------------------------------
+def styled(frame: pd.DataFrame, name: str, formats: dict | None = None, caption: str | None = None,
+           index: bool = False):
+    """A table for a notebook: a pandas Styler with per-column formats and deterministic HTML.
+
+    ``name`` fixes the Styler's uuid (so the HTML repeats byte for byte); ``formats`` maps a
+    column to a format string or a function (e.g. ``carerates.findings.fmt_p``). Missing
+    values show as blanks.
+    """
+    styler = frame.style.set_uuid(re.sub(r"[^A-Za-z0-9_]", "_", name)).format(formats or {}, na_rep="")
+    if not index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
