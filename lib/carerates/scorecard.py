@@ -205,6 +205,47 @@ def reproduce(value_id: str, fig: Figures) -> tuple[float, dict]:
 
 
 # --- why a value differs: rules from known causes ------------------------------------------
+def _ofsted_main(fig: Figures) -> str:
+    """The main Ofsted reading in words, e.g. "SIF+ILACS by 2018-10-31", from 07's readings file."""
+    if not fig.has("ofsted_readings"):
+        return "as of the chapter's cut-off"
+    readings = fig.read("ofsted_readings")
+    return str(readings.loc[readings["main"].astype(bool), "reading"].iloc[0])
+
+
+def _readings(fig: Figures, test_id: str) -> pd.DataFrame:
+    """Every alternative reading of one test the chapters ran: ``reading, statistic, significant``."""
+    frames = []
+    tests = fig.read("associations_additional") if fig.has("associations_additional") else pd.DataFrame()
+    if len(tests):
+        extra = tests[tests["id"].str.startswith(test_id + "_")]
+        frames.append(pd.DataFrame({"reading": extra["period"], "statistic": extra["statistic"],
+                                    "significant": extra["significant"]}))
+    if test_id.startswith("ofsted_") and fig.has("ofsted_readings"):
+        readings = fig.read("ofsted_readings")
+        rows = readings[(readings["id"] == test_id) & ~readings["main"].astype(bool)]
+        frames.append(pd.DataFrame({"reading": rows["reading"], "statistic": rows["statistic"],
+                                    "significant": rows["significant"]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["reading", "statistic"])
+
+
+def _nearest_reading(fig: Figures, test_id: str, published: str) -> str:
+    """"; nearest reading: ..." when an alternative reading comes closer to the printed value."""
+    try:
+        value = float(published)
+    except ValueError:
+        return ""
+    readings = _readings(fig, test_id)
+    if readings.empty:
+        return ""
+    main = float(_test(fig, test_id)["statistic"])
+    best = readings.iloc[(readings["statistic"] - value).abs().argsort()].iloc[0]
+    if abs(best["statistic"] - value) >= abs(main - value):
+        return ""
+    equal = " (equal at the printed precision)" if equal_at_precision(published, best["statistic"]) else ""
+    return f"; nearest reading: {best['reading']}, r_s = {best['statistic']:.3f}{equal}"
+
+
 def _workforce_period(fig: Figures) -> str:
     return str(_test(fig, "turnover_level_2013_2017")["period"])
 
@@ -234,8 +275,9 @@ def reason(value_id: str, published: str, reproduced: float, context: dict, fig:
                 f"indicator; unit-cost N = {n} LAs{' in this region' if stem.startswith('table_08') else ''} "
                 "(LAs missing a year's count dropped)")
     if stem == "poverty_change_2007_2015":
-        return (f"care-rate span {context.get('period', '')}: published LA rates begin in 2012; "
-                "county low income 2007-2010 estimated from districts")
+        return (f"care-rate span: {context.get('period', '')} (the study's span is not stated; published LA "
+                "rates begin in 2012, the 2010 rate is computed from the 2010 underlying file); county low "
+                "income 2007-2010 estimated from districts" + _nearest_reading(fig, stem, published))
     if stem.startswith(("table_04", "poverty_", "national_low_income")):
         return ("low-income measure: HMRC under-16s series with the August snapshot paired with the "
                 "March of the same year; the study's snapshot years and measure are not stated")
@@ -243,8 +285,10 @@ def reason(value_id: str, published: str, reproduced: float, context: dict, fig:
         return (f"the report does not define its national figure; reproduced as the mean of the "
                 f"{context.get('n')} LAs' average yearly change 2012-2015")
     if stem.startswith(("ofsted_", "ofsted_latest")):
-        return ("Ofsted cut-off: latest judgement published by the chapter's cut-off date (SIF only); "
-                "the study's extraction date and framework are not stated (see 07's readings)")
+        main = _ofsted_main(fig)
+        return (f"Ofsted reading: latest judgement {main} (the study's extraction date and framework are "
+                "not stated; 07 runs SIF and SIF+ILACS at every cut-off through 2018)"
+                + (_nearest_reading(fig, stem, published) if not stem.startswith("ofsted_latest") else ""))
     if stem.startswith("england_cla_"):
         return "revised release: DfE's current time series revises the first-published count the report quoted"
     if stem.startswith(("table_02", "table_03", "national_average_change", "direction_")):
