@@ -65,3 +65,22 @@ def test_adjust_p_holm_and_bh_by_hand():
     assert adjusted["p_bh"].to_dict() == pytest.approx({"a": 0.04, "c": 0.16 / 3, "b": 0.16 / 3, "d": 0.5})
     with pytest.raises(ValueError):
         results.adjust_p(pd.Series({"a": np.nan}))
+
+
+def test_agreement_counts_only_alternatives_and_checks_direction():
+    main = pd.DataFrame({"id": ["a", "b", "c"], "p_value": [0.01, 0.30, 0.02], "direction": [1, -1, -1]})
+    variants = pd.DataFrame({"id": ["a", "a", "a", "b"], "p_value": [0.02, 0.20, 0.001, 0.01],
+                             "direction": [1, 1, -1, -1]})
+    out = results.agreement_with_alternatives(main, variants).set_index("id")
+    assert out.loc["a"].tolist() == [3, 1]   # one agrees; one not significant; one significant the other way
+    assert out.loc["b"].tolist() == [1, 0]   # significant where the main run is not
+    assert out.loc["c"].tolist() == [0, 0]   # no alternative run
+
+
+def test_robustness_grades():
+    assert results.robustness_grade(True, True, True, 3, 3) == "robust"
+    assert results.robustness_grade(True, True, None, 0, 0) == "robust"      # not in the model, no alternatives
+    assert results.robustness_grade(False, True, True, 3, 3) == "supported"  # BH only
+    assert results.robustness_grade(True, True, False, 3, 3) == "supported"  # fails the joint model
+    assert results.robustness_grade(True, True, False, 3, 2) == "tentative"  # fails both
+    assert results.robustness_grade(False, False, True, 2, 2) == "tentative"

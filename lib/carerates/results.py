@@ -174,3 +174,48 @@ def styled(frame: pd.DataFrame, name: str, formats: dict | None = None, caption:
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+# --- robustness of a finding -------------------------------------------------------------------
+GRADES = ("robust", "supported", "tentative")
+
+
+def agreement_with_alternatives(main: pd.DataFrame, variants: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """How many alternative readings of each test agree with its main run.
+
+    ``main``: one row per test with ``id``, ``p_value`` and ``direction`` (+1/-1/0);
+    ``variants``: the alternatives only (never the main run again) with ``id``, ``p_value``
+    and ``direction``. An alternative agrees when it is on the same side of ``alpha`` and,
+    if significant, points the same way. Returns ``id, alternatives, agree`` for every main id
+    (0 alternatives where none was run).
+    """
+    main = main.set_index("id")
+    merged = variants.merge(main[["p_value", "direction"]], left_on="id", right_index=True,
+                            suffixes=("", "_main"), how="inner")
+    same_side = (merged["p_value"] < alpha) == (merged["p_value_main"] < alpha)
+    same_way = (merged["p_value"] >= alpha) | (np.sign(merged["direction"]) == np.sign(merged["direction_main"]))
+    merged["agrees"] = same_side & same_way
+    counts = merged.groupby("id").agg(alternatives=("agrees", "size"), agree=("agrees", "sum"))
+    counts = counts.reindex(main.index, fill_value=0).astype(int)
+    return counts.reset_index()
+
+
+def robustness_grade(survives_holm: bool, survives_bh: bool, holds_joint, alternatives: int, agree: int) -> str:
+    """A significant finding's grade from the checks that apply to it.
+
+    - ``robust``: survives Holm (hence BH), holds in the joint model where it is in it
+      (``holds_joint`` None/NaN = not in the model), and every alternative reading agrees;
+    - ``supported``: survives BH and fails at most one of the joint-model and alternatives checks;
+    - ``tentative``: anything else.
+    """
+    joint_applies = holds_joint is not None and not (isinstance(holds_joint, float) and np.isnan(holds_joint))
+    failed = []
+    if joint_applies and not bool(holds_joint):
+        failed.append("joint model")
+    if alternatives > 0 and agree < alternatives:
+        failed.append("alternatives")
+    if survives_holm and survives_bh and not failed:
+        return "robust"
+    if survives_bh and len(failed) <= 1:
+        return "supported"
+    return "tentative"
