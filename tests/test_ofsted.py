@@ -335,3 +335,37 @@ def test_latest_across_frameworks_switches_to_ilacs_after_its_publication():
     after = ofsted.latest_judgements(both, "2018-12-31").set_index("gss")
     assert before.loc["A", "overall"] == 3 and after.loc["A", "overall"] == 1
     assert np.isnan(after.loc["A", "adoption"])  # ILACS has no adoption judgement: not taken from the SIF
+
+
+def write_2025_history(path, rows):
+    header = ["Web link", "Local authority area code", "Local authority name", "Local authority status",
+              "Ofsted region", "Inspection date", "Publication date", "Inspection type", "Overall effectiveness"]
+    frame = pd.DataFrame([["ILACS inspection history"] + [None] * 8, [None] * 9, header,
+                          *[["link", code, "x", "Current", "r", None, date, STD, grade] for code, date, grade in rows]])
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        frame.to_excel(writer, sheet_name=ofsted.ILACS_2025_SHEET, header=False, index=False)
+    return path
+
+
+def test_ilacs_cross_check_by_code_and_nearest_date(tmp_path, las):
+    path = write_2025_history(tmp_path / "h.ods", [
+        ("E06000023", D(2018, 10, 24), G),       # Bristol, dated two days later than the 2023 sheet
+        ("E06000029", D(2018, 12, 3), RI),       # Poole, a different grade
+        ("E06000058", D(2020, 1, 1), G),         # a post-2017 council: left out
+    ])
+    history = ofsted.read_ilacs_history_2025(path, las)
+    assert set(history["gss"]) == {"E06000023", "E06000029"}
+    ilacs = ofsted.ilacs_table(write_ilacs_sheet(tmp_path / "o.ods"), las)
+    check = ofsted.cross_check_ilacs(ilacs, history)
+    row = lambda gss, year: check[(check["gss"] == gss) & (check["published"].dt.year == year)].iloc[0]  # noqa: E731
+    assert bool(row("E06000023", 2018)["found"]) and bool(row("E06000023", 2018)["same_grade"])
+    assert bool(row("E06000029", 2018)["found"]) and not bool(row("E06000029", 2018)["same_grade"])
+    assert not bool(row("E06000023", 2022)["found"])    # nothing in the 2025 file within a month
+
+
+def test_ilacs_2025_file_without_its_header_fails(tmp_path, las):
+    path = tmp_path / "bad.ods"
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame([["nothing here"]]).to_excel(writer, sheet_name=ofsted.ILACS_2025_SHEET, header=False, index=False)
+    with pytest.raises(DataError, match="Local authority area code"):
+        ofsted.read_ilacs_history_2025(path, las)

@@ -457,3 +457,59 @@ def with_frameworks(sif: pd.DataFrame, ilacs: pd.DataFrame | None) -> pd.DataFra
     if ilacs is not None:
         frames.append(ilacs.assign(framework="ILACS"))
     return pd.concat(frames, ignore_index=True).sort_values(["gss", "published"], ignore_index=True)
+
+
+# --- a cross-check of the ILACS name matching against Ofsted's 2025 file with GSS codes ---------
+ILACS_2025_FILE = ("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods")
+ILACS_2025_SHEET = "ILACS_inspection_history"
+_ILACS_2025_COLUMNS = {
+    "local authority area code": "gss",
+    "publication date": "published",
+    "overall effectiveness": "overall",
+}
+
+
+def read_ilacs_history_2025(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """Every ILACS inspection in Ofsted's 2025 outcomes file (sheet ``ILACS_inspection_history``).
+
+    Keyed by GSS code, so it checks the name matching of the 2023 sheet. Rows of councils
+    created after 2017 (codes not in the 2017 LA table) are left out. Returns
+    ``gss, published, overall`` (overall coded 1-4).
+    """
+    path = Path(path)
+    sheet = read_sheet(path, ILACS_2025_SHEET)
+    header_rows = ([i for i, v in enumerate(sheet.iloc[:, 1].tolist()) if _normalise(v) == "local authority area code"]
+                   if sheet.shape[1] > 1 else [])
+    if len(header_rows) != 1:
+        raise DataError(path, f"sheet {ILACS_2025_SHEET!r}: expected one header row with 'Local authority area code'")
+    header = header_rows[0]
+    columns = {_normalise(v): j for j, v in enumerate(sheet.iloc[header].tolist())}
+    missing = [c for c in _ILACS_2025_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(path, f"sheet {ILACS_2025_SHEET!r}: column(s) {missing} not found")
+    rows = []
+    for i in range(header + 1, len(sheet)):
+        code = str(sheet.iat[i, columns["local authority area code"]]).strip()
+        if not code or code == "nan":
+            continue
+        where = f"sheet {ILACS_2025_SHEET!r}, row {i + 1}, {code}"
+        rows.append({"gss": code,
+                     "published": _date(sheet.iat[i, columns["publication date"]], path, where),
+                     "overall": _grade(sheet.iat[i, columns["overall effectiveness"]], path, f"{where}, overall")})
+    frame = pd.DataFrame(rows)
+    frame = frame[frame["gss"].isin(set(las["gss"]))]
+    frame["published"] = pd.to_datetime(frame["published"]).astype("datetime64[ns]")
+    return frame.sort_values(["gss", "published"], ignore_index=True)
+
+
+def cross_check_ilacs(ilacs: pd.DataFrame, history: pd.DataFrame, tolerance_days: int = 31) -> pd.DataFrame:
+    """Each ILACS of the name-matched 2023 sheet beside the 2025 file's inspection of the same
+    LA code published nearest in time (within ``tolerance_days``; the two files date a few
+    reports differently): ``gss, published, overall, published_2025, overall_2025, found, same_grade``."""
+    left = ilacs[["gss", "published", "overall"]].sort_values("published")
+    right = history.rename(columns={"overall": "overall_2025"}).assign(published_2025=history["published"])
+    merged = pd.merge_asof(left, right.sort_values("published"), on="published", by="gss", direction="nearest",
+                           tolerance=pd.Timedelta(days=tolerance_days))
+    merged["found"] = merged["overall_2025"].notna()
+    merged["same_grade"] = merged["found"] & (merged["overall"] == merged["overall_2025"])
+    return merged.sort_values(["gss", "published"], ignore_index=True)
