@@ -84,3 +84,14 @@ def test_robustness_grades():
     assert results.robustness_grade(True, True, False, 3, 3) == "supported"  # fails the joint model
     assert results.robustness_grade(True, True, False, 3, 2) == "tentative"  # fails both
     assert results.robustness_grade(False, False, True, 2, 2) == "tentative"
+
+
+def test_styled_table_is_deterministic_html_and_text():
+    frame = pd.DataFrame({"p": [0.0004, 0.2], "U": [1876.0, 1988.5]})
+    from carerates.findings import fmt_p
+    one = results.styled(frame, "my table", {"p": fmt_p, "U": "{:,.0f}"}, caption="Tests")
+    two = results.styled(frame, "my table", {"p": fmt_p, "U": "{:,.0f}"}, caption="Tests")
+    assert one._repr_html_() == two._repr_html_()
+    assert 'id="T_my_table"' in one._repr_html_() and "p &lt; .001" in one._repr_html_()
+    assert "1,876" in one._repr_html_()
+    assert " at 0x" not in repr(one) and repr(one).startswith("Tests\n")

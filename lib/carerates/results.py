@@ -160,20 +160,51 @@ def adjust_p(p_values: pd.Series) -> pd.DataFrame:
 
 
 # --- tables a reader reads ---------------------------------------------------------------------
+class StyledTable:
+    """A styled table for a notebook: HTML from a pandas Styler, plain text from the frame.
+
+    Jupyter shows the HTML; the plain-text form (what a Styler would show as its object
+    address) is the table as text, so a committed notebook repeats byte for byte.
+    """
+
+    def __init__(self, styler, frame: pd.DataFrame, caption: str | None):
+        self.styler, self.frame, self.caption = styler, frame, caption
+
+    def _repr_html_(self) -> str:
+        return self.styler.to_html()
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=self._index)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+    _index = False
+
+
 def styled(frame: pd.DataFrame, name: str, formats: dict | None = None, caption: str | None = None,
-           index: bool = False):
+           index: bool = False) -> StyledTable:
     """A table for a notebook: a pandas Styler with per-column formats and deterministic HTML.
 
     ``name`` fixes the Styler's uuid (so the HTML repeats byte for byte); ``formats`` maps a
     column to a format string or a function (e.g. ``carerates.findings.fmt_p``). Missing
-    values show as blanks.
+    values show as blanks. The result's ``.styler`` is the Styler itself.
     """
-    styler = frame.style.set_uuid(re.sub(r"[^A-Za-z0-9_]", "_", name)).format(formats or {}, na_rep="")
+    import html
+
+    # Callables' output is not escaped by the Styler: escape it here ("p < .001" is text, not a tag).
+    html_formats = {c: ((lambda v, f=f: html.escape(f(v))) if callable(f) else f) for c, f in (formats or {}).items()}
+    styler = frame.style.set_uuid(re.sub(r"[^A-Za-z0-9_]", "_", name)).format(html_formats, na_rep="", escape="html")
     if not index:
         styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
-    return styler
+    text = frame.copy()
+    for column, fmt in (formats or {}).items():
+        if column in text.columns:
+            render = fmt if callable(fmt) else fmt.format
+            text[column] = [("" if (not isinstance(v, str) and pd.isna(v)) else render(v)) for v in text[column]]
+    table = StyledTable(styler, text, caption)
+    table._index = index
+    return table
 
 
 # --- robustness of a finding -------------------------------------------------------------------
