@@ -265,10 +265,19 @@ def reason(value_id: str, published: str, reproduced: float, context: dict, fig:
         funded = fig.read("innovation_thresholds")
         main = _test(fig, "innovation_level_2012_2017")
         used = funded[(funded["outcome"] == "average rate") & (funded["u"] == main["statistic"])].iloc[0]
-        return (f"Innovation list: {int(used['n_funded'])} LAs counted as funded ({used['counted_as_funded']}) "
+        text = (f"Innovation list: {int(used['n_funded'])} LAs counted as funded ({used['counted_as_funded']}) "
                 f"vs the study's {published if stem == 'innovation_funded_las' else 'list from the grant letters'}; "
                 f"the grant letters' list is not public and U depends on the group sizes "
                 f"({int(used['n_funded'])}/{int(used['n_not_funded'])} here)")
+        study_funded = context.get("study_funded")
+        if stem != "innovation_funded_las" and study_funded and "rank_biserial" in funded.columns:
+            n = int(context["n"])
+            ours = funded[(funded["u"] == reproduced)]["rank_biserial"]
+            study_r = 1 - 2 * float(published) / (study_funded * (n - study_funded))
+            if len(ours):
+                text += (f"; as effect sizes, the study's U with {study_funded}/{n - study_funded} LAs is "
+                         f"|rank-biserial r| = {study_r:.2f}, the reproduction's {abs(float(ours.iloc[0])):.2f}")
+        return text
     if stem.startswith(("table_08", "unit_cost_")):
         n = context.get("n")
         return (f"unit cost rebuilt from S251 outturn and children-in-need counts, not LAIT's published "
@@ -306,6 +315,9 @@ def build(published: pd.DataFrame | None = None, figures_dir: str | Path | None 
     for rec in published.itertuples(index=False):
         value = str(rec.value).strip()
         reproduced, context = reproduce(rec.id, fig)
+        if "innovation_funded_las" in set(published["id"]):
+            funded_text = published.loc[published["id"] == "innovation_funded_las", "value"].iloc[0]
+            context["study_funded"] = int(float(funded_text)) if str(funded_text).strip() else None
         row = {"id": rec.id, "where": rec.where, "quantity": rec.quantity, "published": value,
                "reproduced": reproduced, "precision": pd.NA, "equal_at_precision": pd.NA,
                "same_sign": pd.NA, "same_significance": pd.NA}
