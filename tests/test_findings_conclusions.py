@@ -1,15 +1,30 @@
 """Key findings of 08 conclusions, read from figures/ (not from the notebook)."""
+import numpy as np
 import pandas as pd
 import pytest
 
-from carerates import paths
+from carerates import paths, results, scorecard
 from carerates.results import ASSOCIATION_IDS, assemble_associations
 from carerates.stats import RECORD_COLUMNS
+
+OUTSIDE_FAMILY = ("ofsted_adoption_", "ofsted_care_leavers_")
+
+
+def _read(name):
+    path = paths.FIGURES / name
+    if not path.exists():
+        pytest.skip(f"{name} not built (run notebooks/08_conclusions.ipynb)")
+    return pd.read_csv(path)
 
 
 @pytest.fixture(scope="module")
 def associations():
-    return pd.read_csv(paths.FIGURES / "associations.csv")
+    return _read("associations.csv")
+
+
+@pytest.fixture(scope="module")
+def lists():
+    return _read("table_08a_conclusions_lists.csv")
 
 
 def test_every_study_id_exactly_once_in_spec_order(associations):
@@ -24,14 +39,13 @@ def test_significance_matches_p_values(associations):
     assert spearman["statistic"].between(-1, 1).all()
 
 
-def test_lists_agree_with_the_table(associations):
-    lists = pd.read_csv(paths.FIGURES / "conclusions_lists.csv")
-    significant = associations[associations["significant"]]
+def test_lists_agree_with_the_table(associations, lists):
+    family = associations[~associations["id"].str.startswith(OUTSIDE_FAMILY)]
+    significant = family[family["significant"]]
     expected = {("associated with lower average rates" if o == "average rate"
                  else "associated with decreases (or smaller increases)", i)
                 for i, o in zip(significant["id"], significant["outcome"])}
     assert set(zip(lists["list"], lists["id"])) == expected
-    # The factor's wording follows the sign of the statistic for the Spearman tests.
     merged = lists.merge(associations[["id", "test", "statistic"]], on="id", suffixes=("", "_table"))
     for row in merged[merged["test"] == "spearman"].itertuples():
         lower_end = row.statistic_table < 0
@@ -39,11 +53,50 @@ def test_lists_agree_with_the_table(associations):
         assert row.factor.startswith(words), (row.id, row.factor)
 
 
+def test_holm_and_bh_recomputed_over_the_family(associations):
+    multiplicity = _read("table_08b_multiplicity.csv").set_index("id")
+    family = associations[~associations["id"].str.startswith(OUTSIDE_FAMILY)].set_index("id")
+    assert len(family) == len(multiplicity) == 20
+    expected = results.adjust_p(family["p_value"])
+    assert np.allclose(multiplicity.loc[family.index, "p_holm"], expected["p_holm"])
+    assert np.allclose(multiplicity.loc[family.index, "p_bh"], expected["p_bh"])
+    assert (multiplicity["p_holm"] >= multiplicity["p_bh"] - 1e-12).all()
+
+
+def test_grades_follow_from_their_checks(lists):
+    assert set(lists["grade"]) <= set(results.GRADES)
+    for row in lists.itertuples():
+        joint = None if pd.isna(row.holds_joint) else bool(row.holds_joint)
+        assert row.grade == results.robustness_grade(bool(row.survives_holm), bool(row.survives_bh), joint,
+                                                     int(row.alternatives), int(row.agree)), row.id
+    assert (lists["agree"] <= lists["alternatives"]).all()
+
+
+def test_joint_model_check_reads_09(lists):
+    coefficients = _read("table_09d_cross_sectional_coefficients.csv")
+    nb = coefficients[coefficients["model"] == "negative_binomial"].set_index("term")
+    poverty = lists.set_index("id").loc["poverty_level_2012_2015"]
+    assert bool(poverty["holds_joint"]) == bool(nb.at["low_income_pct", "p_value"] < 0.05)
+    assert poverty["grade"] == "robust"
+
+
 def test_poverty_is_the_strongest_level_association(associations):
     levels = associations[(associations["outcome"] == "average rate") & (associations["test"] == "spearman")]
     strongest = levels.loc[levels["statistic"].abs().idxmax()]
     assert strongest["id"] == "poverty_level_2012_2015"
     assert strongest["statistic"] > 0.5 and strongest["significant"]
+
+
+def test_summary_and_headline_are_generated_from_the_files():
+    from notebook_outputs import BANNED_PHRASES, markdown_outputs, markdown_sources
+    said = markdown_outputs("08_conclusions")
+    card = pd.read_csv(paths.FIGURES / scorecard.SCORECARD_NAME, dtype={"published": str},
+                       keep_default_na=False, na_values=[""])
+    card["published"] = card["published"].fillna("")
+    assert scorecard.headline_sentence(scorecard.headline(card)) in said
+    assert said.index("Of the study's") < said.index("Reproduction")  # the summary opens the chapter
+    prose = markdown_sources("08_conclusions") + said
+    assert not [p for p in BANNED_PHRASES if p in prose]
 
 
 def test_assemble_rejects_missing_and_repeated_ids():

@@ -9,7 +9,7 @@ from carerates.las import REGIONS
 
 TESTS = paths.figure("tests_06_finance.csv")
 TABLE_8 = paths.figure("table_08_regional_unit_cost.csv")
-SENSITIVITY = paths.figure("table_08a_unit_cost_sensitivity.csv")
+SENSITIVITY = paths.figure("table_06a_unit_cost_sensitivity.csv")
 
 pytestmark = pytest.mark.skipif(not TESTS.exists(), reason="run notebooks/06_finance.ipynb first")
 
@@ -61,3 +61,24 @@ def test_gross_or_net_does_not_change_the_conclusions():
     assert (gross["p_level"] < 0.05) == (net["p_level"] < 0.05)
     assert (gross["p_change"] < 0.05) == (net["p_change"] < 0.05)
     assert gross["corr_with_chosen_level"] > 0.95
+
+
+def test_both_unit_cost_ns_side_by_side():
+    table = pd.read_csv(SENSITIVITY).set_index("variant")
+    assert table.loc["chosen", "n_level"] < table.loc["one missing year allowed", "n_level"] == 151
+
+
+def test_sentences_are_generated_from_the_result_files(tests):
+    from notebook_outputs import BANNED_PHRASES, markdown_outputs, markdown_sources
+    from carerates.findings import sentence
+    from carerates.stats import spearman_ci
+    said = markdown_outputs("06_finance")
+    for test_id, row in tests.iterrows():
+        record = {**row.to_dict(), "id": test_id}
+        record["ci_low"], record["ci_high"] = spearman_ci(record["statistic"], int(record["n"]))
+        if record["outcome"] == "average change":
+            record["predictor"] = "average yearly change in the weekly unit cost"
+        assert sentence(record) in said, test_id
+    prose = markdown_sources("06_finance") + said
+    assert not [p for p in BANNED_PHRASES if p in prose]
+    assert "section 5" not in markdown_sources("06_finance")

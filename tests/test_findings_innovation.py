@@ -93,3 +93,34 @@ def test_p_values_agree_with_scipy_asymptotic_without_continuity_correction():
         u1 = result.statistic
         assert row["u"] == pytest.approx(min(u1, flags.sum() * (~flags).sum() - u1))
         assert not np.isnan(row["z"])
+
+
+def test_the_funded_count_is_compared_with_the_published_one(thresholds):
+    from carerates import scorecard
+    study = scorecard.published_value("innovation_funded_las")
+    assert thresholds["n_funded"].max() < study
+
+
+def test_rank_biserial_beside_every_u(thresholds):
+    r = thresholds["rank_biserial"]
+    assert r.between(-1, 1).all()
+    assert (thresholds["rank_biserial_ci_low"] < r).all() and (r < thresholds["rank_biserial_ci_high"]).all()
+    # r from U = min(U1, U2): |r| = 1 - 2U / (n1 n2), negative here because the funded rank lower.
+    products = thresholds["n_funded"] * thresholds["n_not_funded"]
+    assert np.allclose(r.abs(), 1 - 2 * thresholds["u"] / products)
+    assert (r < 0).all()
+
+
+def test_sentences_are_generated_from_the_result_files(tests_05, thresholds):
+    from notebook_outputs import BANNED_PHRASES, markdown_outputs, markdown_sources
+    from carerates.findings import sentence
+    said = markdown_outputs("05_innovation")
+    default = thresholds[thresholds["threshold"] == "likely"].set_index("outcome")
+    for test_id, outcome in zip(IDS, ["average rate", "average change"]):
+        row = default.loc[outcome]
+        record = {**tests_05.loc[test_id].to_dict(), "id": test_id, "n_group": row["n_funded"],
+                  "n_other": row["n_not_funded"], "effect": row["rank_biserial"],
+                  "ci_low": row["rank_biserial_ci_low"], "ci_high": row["rank_biserial_ci_high"]}
+        assert sentence(record) in said
+    prose = markdown_sources("05_innovation") + said
+    assert not [p for p in BANNED_PHRASES if p in prose]

@@ -47,7 +47,7 @@ def test_short_period_changes_not_significantly_related(tests_03):
 
 def test_long_period_change_positive_under_every_reading(tests_03):
     long = tests_03[tests_03.index.str.startswith("poverty_change_2007_2015")]
-    assert len(long) == 4  # two care-rate readings x (with estimates, published counties only)
+    assert len(long) == 6  # three care-rate spans x (with estimates, published counties only)
     assert (long.statistic > 0).all() and long.significant.astype(bool).all()
     assert (long.loc[long.index.str.endswith("_published_only"), "n"] == 124).all()
 
@@ -63,7 +63,7 @@ def test_table_4_regions_and_falling_low_income():
 
 
 def test_county_estimate_error_small_with_child_benefit_weights():
-    errors = _read("03_county_estimate_error.csv")
+    errors = _read("table_03a_county_estimate_error.csv")
     weighted = errors[errors.weighting == "child_benefit"]
     equal = errors[errors.weighting == "equal"]
     assert sorted(weighted.snapshot_year) == [2011, 2012, 2013, 2014, 2015]
@@ -74,6 +74,33 @@ def test_county_estimate_error_small_with_child_benefit_weights():
 
 
 def test_national_changes_run_in_opposite_directions():
-    national = _read("03_national_average_changes.csv").set_index("measure")
+    national = _read("table_03d_national_average_changes.csv").set_index("measure")
     assert national.loc["average change in % low-income", "mean"] < 0
     assert national.loc["average change in rate per 10,000", "mean"] > 0
+
+
+def test_long_test_spans_side_by_side(tests_03):
+    spans = _read("table_03e_long_period_rate_spans.csv")
+    assert sorted(spans.care_rate_span.unique()) == ["2010-2015", "2012-2015", "2012-2017"]
+    assert len(spans) == 6
+    fixed = spans[spans.reported_as.str.startswith("the study")]
+    assert len(fixed) == 1 and fixed.care_rate_span.iloc[0] == "2010-2015"
+    assert "rate change 2010-2015" in tests_03.loc["poverty_change_2007_2015", "period"]
+    assert fixed.r_s.iloc[0] == pytest.approx(tests_03.loc["poverty_change_2007_2015", "statistic"])
+    computed = spans[spans.rate_at_start.str.startswith("computed")]
+    assert set(computed.care_rate_span) == {"2010-2015"}
+
+
+def test_sentences_are_generated_from_the_result_files(tests_03):
+    from notebook_outputs import BANNED_PHRASES, markdown_outputs, markdown_sources
+    from carerates.findings import sentence
+    from carerates.stats import spearman_ci
+    said = markdown_outputs("03_poverty")
+    for test_id in ["poverty_level_2012_2015", "poverty_change_2012_2015", "poverty_change_2007_2015"]:
+        record = tests_03.loc[test_id].to_dict()
+        record["ci_low"], record["ci_high"] = spearman_ci(record["statistic"], int(record["n"]))
+        if record["outcome"] == "average change":
+            record["predictor"] = "average yearly change in the % of children in low-income families"
+        assert sentence(record) in said, test_id
+    prose = markdown_sources("03_poverty") + said
+    assert not [p for p in BANNED_PHRASES if p in prose]

@@ -263,3 +263,109 @@ def test_two_inspections_on_one_day_fail():
     frame.loc[1, "published"] = frame.loc[0, "published"]
     with pytest.raises(DataError, match="same date"):
         ofsted.latest_judgements(frame, "2018-12-31")
+
+
+# ---- ILACS (the framework after the SIF) -----------------------------------------
+
+def _ilacs_headers(prefix, second=False):
+    cells = [f" {prefix} inspection type", f"{prefix} publication date", f"{prefix} overall effectiveness",
+             f"{prefix} impact of leaders",
+             f"{prefix} experiences and progress of children who need help and protection "]
+    if second:
+        cells += [f"{prefix} experiences and progress of children in care",
+                  f"{prefix} experiences and progress of care leavers"]
+    else:
+        cells += [f"{prefix} experiences and progress of children in care and care leavers"]
+    return cells
+
+
+ILACS_HEADER_10 = [*HEADER[:-1], *_ilacs_headers("First ILACS framework"),
+                   *_ilacs_headers("Second ILACS framework", second=True)]
+ILACS_HEADER_11 = [*HEADER[:-1], *_ilacs_headers("ILACS framework")]
+STD = "ILACS Standard Inspection"
+
+
+def write_ilacs_sheet(path, first_bristol=(STD, D(2018, 10, 22), G, O, RI, G), kind_11=STD):
+    """Table 10: Bristol with a first ILACS (and a second one), Barnet without; Table 11: Poole."""
+    width10, width11 = len(ILACS_HEADER_10), len(ILACS_HEADER_11)
+    pad = lambda cells, width: list(cells) + [None] * (width - len(cells))  # noqa: E731
+    base = lambda name: row(name, (D(2015, 1, 5), [RI] * 6))[:-1]  # noqa: E731
+    bristol = base("Bristol") + list(first_bristol) + [STD, D(2022, 3, 1), G, G, G, G, ""]
+    rows = [pad(["Title"], width10), pad([], width10), pad([], width10), pad([], width10),
+            pad(ILACS_HEADER_10, width10),
+            pad(bristol, width10),
+            pad(base("Barnet"), width10),
+            pad([], width10),
+            pad(["Table 11:History of inspections"], width10),
+            pad(ILACS_HEADER_11, width10),
+            pad(base("Poole") + [kind_11, D(2018, 12, 3), I, I, RI, RI], width10)]
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame(rows).to_excel(writer, sheet_name=ofsted.SHEET, header=False, index=False)
+    assert width11 <= width10
+    return path
+
+
+def test_ilacs_judgements_map_onto_the_study(tmp_path):
+    frame = ofsted.read_ilacs_inspections(write_ilacs_sheet(tmp_path / "o.ods"))
+    bristol = frame[frame["ofsted_name"] == "Bristol"].set_index("inspection")
+    first = bristol.loc["first_ilacs"]
+    assert (first["overall"], first["leadership"], first["help_protection"], first["looked_after_permanence"]) \
+        == (3, 4, 2, 3)
+    assert np.isnan(first["adoption"]) and np.isnan(first["care_leavers"])  # not ILACS judgements
+    second = bristol.loc["second_ilacs"]
+    assert second["looked_after_permanence"] == 3 and np.isnan(second["care_leavers"])  # blank = not judged
+    poole = frame[frame["ofsted_name"] == "Poole"].iloc[0]  # Table 11's "ILACS framework" columns
+    assert poole["inspection"] == "first_ilacs" and poole["overall"] == 1
+    assert "Barnet" not in set(frame["ofsted_name"])
+
+
+def test_ilacs_unknown_type_and_undated_grades_fail(tmp_path):
+    with pytest.raises(DataError, match="unknown ILACS inspection type"):
+        ofsted.read_ilacs_inspections(write_ilacs_sheet(tmp_path / "a.ods", kind_11="Focused visit"))
+    with pytest.raises(DataError, match="without a publication date"):
+        ofsted.read_ilacs_inspections(write_ilacs_sheet(tmp_path / "b.ods", first_bristol=(STD, None, G, G, G, G)))
+
+
+def test_latest_across_frameworks_switches_to_ilacs_after_its_publication():
+    ilacs = pd.DataFrame([("A", "first_ilacs", pd.Timestamp("2018-07-01"), 1, 1, 1, np.nan, np.nan, 1)],
+                         columns=["gss", "inspection", "published", *ofsted.JUDGEMENTS])
+    both = ofsted.with_frameworks(sif_frame(), ilacs)
+    assert set(both["framework"]) == {"SIF", "ILACS"}
+    before = ofsted.latest_judgements(both, "2018-06-30").set_index("gss")
+    after = ofsted.latest_judgements(both, "2018-12-31").set_index("gss")
+    assert before.loc["A", "overall"] == 3 and after.loc["A", "overall"] == 1
+    assert np.isnan(after.loc["A", "adoption"])  # ILACS has no adoption judgement: not taken from the SIF
+
+
+def write_2025_history(path, rows):
+    header = ["Web link", "Local authority area code", "Local authority name", "Local authority status",
+              "Ofsted region", "Inspection date", "Publication date", "Inspection type", "Overall effectiveness"]
+    frame = pd.DataFrame([["ILACS inspection history"] + [None] * 8, [None] * 9, header,
+                          *[["link", code, "x", "Current", "r", None, date, STD, grade] for code, date, grade in rows]])
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        frame.to_excel(writer, sheet_name=ofsted.ILACS_2025_SHEET, header=False, index=False)
+    return path
+
+
+def test_ilacs_cross_check_by_code_and_nearest_date(tmp_path, las):
+    path = write_2025_history(tmp_path / "h.ods", [
+        ("E06000023", D(2018, 10, 24), G),       # Bristol, dated two days later than the 2023 sheet
+        ("E06000029", D(2018, 12, 3), RI),       # Poole, a different grade
+        ("E06000058", D(2020, 1, 1), G),         # a post-2017 council: left out
+    ])
+    history = ofsted.read_ilacs_history_2025(path, las)
+    assert set(history["gss"]) == {"E06000023", "E06000029"}
+    ilacs = ofsted.ilacs_table(write_ilacs_sheet(tmp_path / "o.ods"), las)
+    check = ofsted.cross_check_ilacs(ilacs, history)
+    row = lambda gss, year: check[(check["gss"] == gss) & (check["published"].dt.year == year)].iloc[0]  # noqa: E731
+    assert bool(row("E06000023", 2018)["found"]) and bool(row("E06000023", 2018)["same_grade"])
+    assert bool(row("E06000029", 2018)["found"]) and not bool(row("E06000029", 2018)["same_grade"])
+    assert not bool(row("E06000023", 2022)["found"])    # nothing in the 2025 file within a month
+
+
+def test_ilacs_2025_file_without_its_header_fails(tmp_path, las):
+    path = tmp_path / "bad.ods"
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame([["nothing here"]]).to_excel(writer, sheet_name=ofsted.ILACS_2025_SHEET, header=False, index=False)
+    with pytest.raises(DataError, match="Local authority area code"):
+        ofsted.read_ilacs_history_2025(path, las)

@@ -1,6 +1,7 @@
 """Result files under ``figures/`` as ``../shared/spec/RESULTS.md`` specifies."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -107,3 +108,145 @@ def rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     floats = out.select_dtypes(include=[np.floating]).columns
     out[floats] = out[floats].round(digits)
     return out
+
+
+# --- effect sizes -----------------------------------------------------------------------------
+def rank_biserial_effect(values: pd.Series, in_group: pd.Series, level: float = 0.95) -> dict:
+    """Rank-biserial correlation of a two-group comparison, with a CI, beside Mann-Whitney's U.
+
+    r = 2 * U_group / (n_group * n_other) - 1 (Kerby 2014): the share of (group, other)
+    pairs in which the group's value is higher minus the share in which it is lower (ties
+    count half), so -1 to 1 and comparable across group sizes, unlike U. The CI is
+    analytic and machine-independent: Hanley and McNeil's (1982) standard error of the
+    common-language effect A = U_group / (n_group * n_other), mapped to r = 2A - 1 and
+    clipped to [-1, 1]. ``values`` and ``in_group`` are aligned on their index; missing
+    values are dropped.
+
+    Returns ``{"r": ..., "ci_low": ..., "ci_high": ..., "n_group": ..., "n_other": ..., "u_group": ...}``.
+    """
+    from scipy import stats as sps
+
+    frame = pd.concat({"x": values, "g": in_group.astype("boolean").astype(float)}, axis=1).dropna()
+    group = frame["g"].astype(bool).to_numpy()
+    data = frame["x"].to_numpy(dtype=float)
+    n1, n2 = int(group.sum()), int((~group).sum())
+    if n1 == 0 or n2 == 0:
+        raise ValueError(f"rank_biserial_effect: one group is empty (n1={n1}, n2={n2})")
+    ranks = sps.rankdata(data)
+    u1 = float(ranks[group].sum() - n1 * (n1 + 1) / 2)
+    a = u1 / (n1 * n2)
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    se = np.sqrt(max(a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a), 0.0) / (n1 * n2))
+    half = sps.norm.ppf(0.5 + level / 2) * se
+    low, high = max(a - half, 0.0), min(a + half, 1.0)
+    return {"r": 2 * a - 1, "ci_low": 2 * low - 1, "ci_high": 2 * high - 1,
+            "n_group": n1, "n_other": n2, "u_group": u1}
+
+
+# --- multiplicity -----------------------------------------------------------------------------
+def adjust_p(p_values: pd.Series) -> pd.DataFrame:
+    """Holm and Benjamini-Hochberg adjusted p-values of one family of tests (statsmodels).
+
+    Returns a frame indexed like ``p_values`` with ``p_holm`` and ``p_bh``.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = pd.Series(p_values, dtype=float)
+    if p.isna().any():
+        raise ValueError(f"adjust_p: missing p-values for {list(p.index[p.isna()])}")
+    holm = multipletests(p.to_numpy(), method="holm")[1]
+    bh = multipletests(p.to_numpy(), method="fdr_bh")[1]
+    return pd.DataFrame({"p_holm": holm, "p_bh": bh}, index=p.index)
+
+
+# --- tables a reader reads ---------------------------------------------------------------------
+class StyledTable:
+    """A styled table for a notebook: HTML from a pandas Styler, plain text from the frame.
+
+    Jupyter shows the HTML; the plain-text form (what a Styler would show as its object
+    address) is the table as text, so a committed notebook repeats byte for byte.
+    """
+
+    def __init__(self, styler, frame: pd.DataFrame, caption: str | None):
+        self.styler, self.frame, self.caption = styler, frame, caption
+
+    def _repr_html_(self) -> str:
+        return self.styler.to_html()
+
+    def __repr__(self) -> str:
+        text = self.frame.to_string(index=self._index)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+    _index = False
+
+
+def styled(frame: pd.DataFrame, name: str, formats: dict | None = None, caption: str | None = None,
+           index: bool = False) -> StyledTable:
+    """A table for a notebook: a pandas Styler with per-column formats and deterministic HTML.
+
+    ``name`` fixes the Styler's uuid (so the HTML repeats byte for byte); ``formats`` maps a
+    column to a format string or a function (e.g. ``carerates.findings.fmt_p``). Missing
+    values show as blanks. The result's ``.styler`` is the Styler itself.
+    """
+    import html
+
+    # Callables' output is not escaped by the Styler: escape it here ("p < .001" is text, not a tag).
+    html_formats = {c: ((lambda v, f=f: html.escape(f(v))) if callable(f) else f) for c, f in (formats or {}).items()}
+    styler = frame.style.set_uuid(re.sub(r"[^A-Za-z0-9_]", "_", name)).format(html_formats, na_rep="", escape="html")
+    if not index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    text = frame.copy()
+    for column, fmt in (formats or {}).items():
+        if column in text.columns:
+            render = fmt if callable(fmt) else fmt.format
+            text[column] = [("" if (not isinstance(v, str) and pd.isna(v)) else render(v)) for v in text[column]]
+    table = StyledTable(styler, text, caption)
+    table._index = index
+    return table
+
+
+# --- robustness of a finding -------------------------------------------------------------------
+GRADES = ("robust", "supported", "tentative")
+
+
+def agreement_with_alternatives(main: pd.DataFrame, variants: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """How many alternative readings of each test agree with its main run.
+
+    ``main``: one row per test with ``id``, ``p_value`` and ``direction`` (+1/-1/0);
+    ``variants``: the alternatives only (never the main run again) with ``id``, ``p_value``
+    and ``direction``. An alternative agrees when it is on the same side of ``alpha`` and,
+    if significant, points the same way. Returns ``id, alternatives, agree`` for every main id
+    (0 alternatives where none was run).
+    """
+    main = main.set_index("id")
+    merged = variants.merge(main[["p_value", "direction"]], left_on="id", right_index=True,
+                            suffixes=("", "_main"), how="inner")
+    same_side = (merged["p_value"] < alpha) == (merged["p_value_main"] < alpha)
+    same_way = (merged["p_value"] >= alpha) | (np.sign(merged["direction"]) == np.sign(merged["direction_main"]))
+    merged["agrees"] = same_side & same_way
+    counts = merged.groupby("id").agg(alternatives=("agrees", "size"), agree=("agrees", "sum"))
+    counts = counts.reindex(main.index, fill_value=0).astype(int)
+    return counts.reset_index()
+
+
+def robustness_grade(survives_holm: bool, survives_bh: bool, holds_joint, alternatives: int, agree: int) -> str:
+    """A significant finding's grade from the checks that apply to it.
+
+    - ``robust``: survives Holm (hence BH), holds in the joint model where it is in it
+      (``holds_joint`` None/NaN = not in the model), and every alternative reading agrees;
+    - ``supported``: survives BH and fails at most one of the joint-model and alternatives checks;
+    - ``tentative``: anything else.
+    """
+    joint_applies = holds_joint is not None and not (isinstance(holds_joint, float) and np.isnan(holds_joint))
+    failed = []
+    if joint_applies and not bool(holds_joint):
+        failed.append("joint model")
+    if alternatives > 0 and agree < alternatives:
+        failed.append("alternatives")
+    if survives_holm and survives_bh and not failed:
+        return "robust"
+    if survives_bh and len(failed) <= 1:
+        return "supported"
+    return "tentative"

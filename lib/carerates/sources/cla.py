@@ -549,3 +549,27 @@ def build_uasc_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "year": Column("int", 2012, 2017), "uasc_unrounded": Column("float", 0, 5000),
         "uasc_rounded": Column("float", 0, 5000), "uasc": Column("float", 0, 5000),
         "uasc_suppressed": Column("bool")}, las=las)}
+def computed_rate_2010(counts: pd.DataFrame, population: pd.DataFrame, whole_numbers: bool = True) -> pd.DataFrame:
+    """A 2010 LA rate per 10,000 children, computed as DfE computes its published rates.
+
+    DfE's published LA rates in the raw files begin in 2012, but the 2010 underlying file
+    carries the unrounded count at 31 March 2010 (``cla_counts``, year 2010) and the
+    mid-2009 population aged 0-17 (``population``, mid_year 2009), the population DfE's
+    2010 release used. ``count / population * 10,000``, rounded half up to a whole number
+    like the published rates (``whole_numbers=False`` keeps it unrounded). LAs with a
+    suppressed count or no population are left out.
+
+    Returns ``gss, year, rate_per_10k`` (year = 2010), sorted by gss.
+    """
+    count = counts.loc[counts["year"] == 2010].set_index("gss")["cla_unrounded"]
+    pop = population.loc[population["mid_year"] == 2009].set_index("gss")["population_0_17"]
+    if count.empty or pop.empty:
+        raise DataError("cla_counts/population", "no 2010 count or no mid-2009 population to compute a 2010 rate")
+    if (pop <= 0).any():
+        raise DataError("population", f"non-positive mid-2009 population for {sorted(pop.index[pop <= 0])}")
+    rate = (count / pop.reindex(count.index) * 10_000).dropna()
+    if whole_numbers:
+        rate = np.floor(rate + 0.5)
+    out = rate.rename("rate_per_10k").rename_axis("gss").reset_index()
+    out.insert(1, "year", 2010)
+    return out.sort_values("gss", ignore_index=True)

@@ -320,3 +320,196 @@ def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
         **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
     }
     return {PROCESSED_NAME: check_table(table, PROCESSED_NAME, key=["gss", "inspection"], columns=columns, las=las)}
+
+
+# --- ILACS: the framework that replaced the SIF (inspections published from 2018) ----------
+#
+# The same sheet carries each LA's first and second inspection under the inspection of
+# local authority children's services (ILACS) framework. ILACS grades on the same
+# four-point scale but with different judgements; they map onto the study's as follows
+# (ILACS_TO_STUDY), by what each judgement covers:
+#
+# - overall effectiveness              -> overall effectiveness
+# - impact of leaders on social work practice with children and families
+#                                      -> leadership, management and governance
+# - experiences and progress of children who need help and protection
+#                                      -> children who need help and protection
+# - experiences and progress of children in care and care leavers (first ILACS; the
+#   second ILACS splits it into "children in care" and "care leavers")
+#                                      -> children looked after and achieving permanence
+#                                         (and, for the second ILACS, care leavers)
+# - ILACS has no adoption judgement, and the first ILACS no separate care-leavers one:
+#   those stay missing (not judged), never filled from an earlier SIF.
+
+#: ILACS judgement header (normalised, without the "first/second ilacs framework" prefix)
+#: -> the study's judgement.
+ILACS_TO_STUDY = {
+    "overall effectiveness": "overall",
+    "impact of leaders": "leadership",
+    "experiences and progress of children who need help and protection": "help_protection",
+    "experiences and progress of children in care and care leavers": "looked_after_permanence",
+    "experiences and progress of children in care": "looked_after_permanence",
+    "experiences and progress of care leavers": "care_leavers",
+}
+#: Column prefixes of each ILACS in the sheet (Table 11, the former councils, has one
+#: ILACS, headed "ILACS framework ...").
+ILACS_INSPECTIONS = {"first_ilacs": ("first ilacs framework", "ilacs framework"),
+                     "second_ilacs": ("second ilacs framework",)}
+ILACS_TYPES = ("ilacs standard inspection", "ilacs short inspection")
+
+
+def _ilacs_columns(headers: dict[str, int], prefix: str, path: Path, table: str) -> dict[str, int]:
+    """Column index of ``published``, ``type`` and each mapped judgement for one ILACS."""
+    cols = {}
+    for header, j in headers.items():
+        if not header.startswith(prefix + " "):
+            continue
+        rest = header[len(prefix) + 1:]
+        if rest == "publication date":
+            cols["published"] = j
+        elif rest == "inspection type":
+            cols["type"] = j
+        elif rest in ILACS_TO_STUDY:
+            cols[ILACS_TO_STUDY[rest]] = j
+    for needed in ("published", "type", "overall", "leadership", "help_protection", "looked_after_permanence"):
+        if needed not in cols:
+            raise DataError(path, f"sheet {SHEET!r}, {table}: no '{prefix} ... {needed}' column for ILACS")
+    return cols
+
+
+def _read_ilacs_table(sheet: pd.DataFrame, header_row: int, end_row: int, table: str, path: Path) -> pd.DataFrame:
+    headers = {_normalise(v): j for j, v in enumerate(sheet.iloc[header_row].tolist()) if pd.notna(v)}
+    name_col = headers[_NAME_HEADER]
+    layouts = {}
+    for insp, prefixes in ILACS_INSPECTIONS.items():
+        present = [p for p in prefixes if f"{p} publication date" in headers]
+        if present:
+            layouts[insp] = _ilacs_columns(headers, present[0], path, table)
+    if "first_ilacs" not in layouts:
+        raise DataError(path, f"sheet {SHEET!r}, {table}: no ILACS publication date column")
+    rows = []
+    for i in range(header_row + 1, end_row):
+        name = sheet.iat[i, name_col]
+        if pd.isna(name) or not str(name).strip():
+            continue
+        name = " ".join(str(name).split())
+        for inspection, cols in layouts.items():
+            where = f"sheet {SHEET!r}, {table}, {name}, {inspection}"
+            published = _date(sheet.iat[i, cols["published"]], path, where)
+            kind = sheet.iat[i, cols["type"]]
+            if pd.isna(published):
+                graded = [j for j in JUDGEMENTS if j in cols and pd.notna(sheet.iat[i, cols[j]])
+                          and str(sheet.iat[i, cols[j]]).strip()]
+                if graded:
+                    raise DataError(path, f"{where}: judgements {graded} without a publication date")
+                continue
+            if _normalise(kind) not in ILACS_TYPES:
+                raise DataError(path, f"{where}: unknown ILACS inspection type {kind!r}")
+            record = {"ofsted_table": table, "ofsted_name": name, "inspection": inspection,
+                      "published": published}
+            for j in JUDGEMENTS:
+                value = sheet.iat[i, cols[j]] if j in cols else None
+                # A blank sub-judgement: not part of the framework when this inspection was made
+                # (the second ILACS judged care leavers separately only from 2023).
+                blank = value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip()
+                record[j] = np.nan if (blank and j != "overall") else _grade(value, path, f"{where}, {j}")
+            if np.isnan(record["overall"]):
+                raise DataError(path, f"{where}: overall effectiveness is 'not judged'")
+            rows.append(record)
+    return pd.DataFrame(rows, columns=["ofsted_table", "ofsted_name", "inspection", "published", *JUDGEMENTS])
+
+
+def read_ilacs_inspections(path: str | Path) -> pd.DataFrame:
+    """Every ILACS inspection in the sheet, judgements mapped onto the study's (``ILACS_TO_STUDY``).
+
+    Same columns as :func:`read_sif_inspections`; ``inspection`` is "first_ilacs" or
+    "second_ilacs"; adoption (and, for a first ILACS, care leavers) is NaN.
+    """
+    path = Path(path)
+    sheet = read_sheet(path, SHEET)
+    first, second = _table_starts(sheet, path)
+    frame = pd.concat([_read_ilacs_table(sheet, first, second, "table_10", path),
+                       _read_ilacs_table(sheet, second, len(sheet), "table_11", path)], ignore_index=True)
+    frame["published"] = pd.to_datetime(frame["published"]).astype("datetime64[ns]")
+    return frame
+
+
+def ilacs_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """ILACS inspections of the 2017 LAs, keyed by ``gss`` and ``inspection`` (as :func:`sif_table`).
+
+    The post-2017 councils' ILACS (from 2019) belong to no 2017 LA and are dropped.
+    An LA may have no ILACS in the sheet (none is required).
+    """
+    path = Path(path)
+    inspections = read_ilacs_inspections(path)
+    names = names_in_sheet(path)
+    names["gss"] = match_names(names, las, path)
+    matched = names.dropna(subset=["gss"]).copy()
+    matched["gss"] = matched["gss"].astype(str)
+    table = inspections.merge(matched, on=["ofsted_table", "ofsted_name"], how="inner", validate="many_to_one")
+    columns = ["gss", "inspection", "published", *JUDGEMENTS, "ofsted_name", "ofsted_table"]
+    return table[columns].sort_values(["gss", "published", "inspection"], ignore_index=True)
+
+
+def with_frameworks(sif: pd.DataFrame, ilacs: pd.DataFrame | None) -> pd.DataFrame:
+    """SIF and (optionally) ILACS inspections in one frame, with a ``framework`` column."""
+    frames = [sif.assign(framework="SIF")]
+    if ilacs is not None:
+        frames.append(ilacs.assign(framework="ILACS"))
+    return pd.concat(frames, ignore_index=True).sort_values(["gss", "published"], ignore_index=True)
+
+
+# --- a cross-check of the ILACS name matching against Ofsted's 2025 file with GSS codes ---------
+ILACS_2025_FILE = ("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods")
+ILACS_2025_SHEET = "ILACS_inspection_history"
+_ILACS_2025_COLUMNS = {
+    "local authority area code": "gss",
+    "publication date": "published",
+    "overall effectiveness": "overall",
+}
+
+
+def read_ilacs_history_2025(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """Every ILACS inspection in Ofsted's 2025 outcomes file (sheet ``ILACS_inspection_history``).
+
+    Keyed by GSS code, so it checks the name matching of the 2023 sheet. Rows of councils
+    created after 2017 (codes not in the 2017 LA table) are left out. Returns
+    ``gss, published, overall`` (overall coded 1-4).
+    """
+    path = Path(path)
+    sheet = read_sheet(path, ILACS_2025_SHEET)
+    header_rows = ([i for i, v in enumerate(sheet.iloc[:, 1].tolist()) if _normalise(v) == "local authority area code"]
+                   if sheet.shape[1] > 1 else [])
+    if len(header_rows) != 1:
+        raise DataError(path, f"sheet {ILACS_2025_SHEET!r}: expected one header row with 'Local authority area code'")
+    header = header_rows[0]
+    columns = {_normalise(v): j for j, v in enumerate(sheet.iloc[header].tolist())}
+    missing = [c for c in _ILACS_2025_COLUMNS if c not in columns]
+    if missing:
+        raise DataError(path, f"sheet {ILACS_2025_SHEET!r}: column(s) {missing} not found")
+    rows = []
+    for i in range(header + 1, len(sheet)):
+        code = str(sheet.iat[i, columns["local authority area code"]]).strip()
+        if not code or code == "nan":
+            continue
+        where = f"sheet {ILACS_2025_SHEET!r}, row {i + 1}, {code}"
+        rows.append({"gss": code,
+                     "published": _date(sheet.iat[i, columns["publication date"]], path, where),
+                     "overall": _grade(sheet.iat[i, columns["overall effectiveness"]], path, f"{where}, overall")})
+    frame = pd.DataFrame(rows)
+    frame = frame[frame["gss"].isin(set(las["gss"]))]
+    frame["published"] = pd.to_datetime(frame["published"]).astype("datetime64[ns]")
+    return frame.sort_values(["gss", "published"], ignore_index=True)
+
+
+def cross_check_ilacs(ilacs: pd.DataFrame, history: pd.DataFrame, tolerance_days: int = 31) -> pd.DataFrame:
+    """Each ILACS of the name-matched 2023 sheet beside the 2025 file's inspection of the same
+    LA code published nearest in time (within ``tolerance_days``; the two files date a few
+    reports differently): ``gss, published, overall, published_2025, overall_2025, found, same_grade``."""
+    left = ilacs[["gss", "published", "overall"]].sort_values("published")
+    right = history.rename(columns={"overall": "overall_2025"}).assign(published_2025=history["published"])
+    merged = pd.merge_asof(left, right.sort_values("published"), on="published", by="gss", direction="nearest",
+                           tolerance=pd.Timedelta(days=tolerance_days))
+    merged["found"] = merged["overall_2025"].notna()
+    merged["same_grade"] = merged["found"] & (merged["overall"] == merged["overall_2025"])
+    return merged.sort_values(["gss", "published"], ignore_index=True)
