@@ -73,7 +73,7 @@ $(CHAPTERS:%=$(STAMPS)/%.done): $(STAMPS)/%.done: notebooks/%.ipynb $(STAMPS)/01
 	$(RUN) $<
 	@mkdir -p $(@D) && touch $@
 
-$(STAMPS)/08_conclusions.done: notebooks/08_conclusions.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(CORE)
+$(STAMPS)/08_conclusions.done: notebooks/08_conclusions.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(STAMPS)/09_multivariate.done $(CORE)
 	$(RUN) $<
 	@mkdir -p $(@D) && touch $@
 

@@ -352,6 +352,16 @@ def test_later_edition_missing_a_year_or_an_la_stops(tmp_path, real_las):
     raw[~((raw["time_period"] == "2022") & (raw["new_la_code"] == "E08000035"))].to_csv(no_leeds, index=False)
     with pytest.raises(DataError, match=r"no_leeds.csv: .*2022: 1 of 152 LAs missing: Leeds \(E08000035\)"):
         cla.read_later_rates(no_leeds, "2020_2024", real_las)
+    with pytest.raises(DataError, match=r"no_leeds.csv: .*2022: 1 of 152 LAs missing: Leeds \(E08000035\)"):
+        cla.read_later_rates(no_leeds, "2020_2024", real_las, successors=True)
+
+
+@needs_raw
+def test_later_editions_with_successor_codes_pass_the_2017_coverage_check(real_las):
+    # Buckinghamshire reports under its 2020 code: judged on the 2017 geography it is present
+    for edition, path in cla.LATER_EDITIONS.items():
+        kept = cla.read_later_rates(paths.raw(path), edition, real_las, successors=True)
+        assert "E06000060" in set(kept["gss"]) and "E10000002" not in set(kept["gss"])
 
 
 @needs_raw

@@ -273,7 +273,13 @@ def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame,
         "population_0_17": parse_numbers(rows["population_estimate"], path, "population_estimate").to_numpy(),
     })
     out["edition"] = edition
-    require_coverage(out, path, las, years=LATER_EDITION_YEARS.get(edition), gaps=ABOLISHED)
+    # Coverage is judged on the 2017 geography (successor councils mapped back), also when the
+    # caller keeps the successors under their own codes.
+    mapped = _in_2017_geography(rows) if successors else rows
+    require_coverage(pd.DataFrame({"gss": canonical_gss(mapped["new_la_code"], path, las,
+                                                        allow=set(LATER_GEOGRAPHY)).to_numpy(),
+                                   "year": mapped["time_period"].astype(int).to_numpy()}),
+                     path, las, years=LATER_EDITION_YEARS.get(edition), gaps=ABOLISHED)
     require_complete_rows(path)
     return out.sort_values(["gss", "year"], ignore_index=True)
 
