@@ -37,7 +37,7 @@ def test_layout_joint_rows_and_suppression(tmp_path):
 def test_failures_name_the_file(tmp_path):
     bad = write(tmp_path / "w.csv", ["2017,Reporting year,Local authority,,,,,841,E06000005,Darlington,"
                                      "80.5,9.1,eleven,1,1\n"])
-    with pytest.raises(DataError, match=r"w\.csv: column 'turnover_rate_fte', row 0"):
+    with pytest.raises(DataError, match=r"w\.csv: line 2 \(LA E06000005 Darlington\), column 'turnover_rate_fte'"):
         csww.read_indicators(bad)
     unknown = write(tmp_path / "w.csv", ["2017,Reporting year,Local authority,,,,,999,E06000999,X,1,1,1,1,1\n"])
     with pytest.raises(DataError, match=r"unknown LA code\(s\) \['E06000999'\]"):

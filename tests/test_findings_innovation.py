@@ -89,7 +89,7 @@ def test_p_values_agree_with_scipy_asymptotic_without_continuity_correction():
         flags = innovation.funded(listed, pd.Series(rate.index), threshold).to_numpy()
         result = sps.mannwhitneyu(rate[flags], rate[~flags], use_continuity=False, method="asymptotic")
         row = thresholds[(thresholds["threshold"] == threshold) & (thresholds["outcome"] == "average rate")].iloc[0]
-        assert row["p_value"] == pytest.approx(result.pvalue, rel=1e-9)
+        assert row["p_value"] == pytest.approx(result.pvalue, rel=1e-5)  # 6 significant digits
         u1 = result.statistic
         assert row["u"] == pytest.approx(min(u1, flags.sum() * (~flags).sum() - u1))
         assert not np.isnan(row["z"])

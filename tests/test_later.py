@@ -27,6 +27,8 @@ def edition(path, header, rows):
 
 @pytest.fixture
 def editions(tmp_path):
+    # Edition names the real releases do not use, so the fixtures (a few councils and years) are
+    # not held to a real edition's coverage of every LA and year; their order is the real one.
     first = edition(tmp_path / "a.csv", OLD_HEADER, [
         (2020, "Local authority", "", "E06000005", "Darlington", 22000, 200, 91),
         (2021, "Local authority", "", "E06000005", "Darlington", 22000, 210, 95),
@@ -43,31 +45,31 @@ def editions(tmp_path):
         (2022, "Local authority", "", "E10000021", "Northamptonshire", "x", "z", "z"),
         (2021, "National", "", "", "", 11500000, 80800, 70),
     ])
-    return {"2018_2022": first, "2020_2024": second}
+    return {"fixture_2018_2022": first, "fixture_2020_2024": second}
 
 
 def test_latest_edition_wins_per_unit_and_year(editions):
     rows, overlaps = later.later_council_rows(LAS, editions)
     rows = rows.set_index(["gss", "year"])
     assert rows.loc[("E06000005", 2021), "rate"] == 100  # the later edition's rebased rate
-    assert rows.loc[("E06000005", 2020), "edition"] == "2018_2022"  # only the earlier edition has 2020
+    assert rows.loc[("E06000005", 2020), "edition"] == "fixture_2018_2022"  # only the earlier edition has 2020
     assert ("E10000021", 2022) not in rows.index  # a 'z' row is no report
     row = overlaps.set_index("year").loc[2021]
     assert row["councils"] == 1 and row["rate_differs"] == 1 and row["largest_rate_change"] == 5
-    assert row["edition_used"] == "2020_2024"
+    assert row["edition_used"] == "fixture_2020_2024"
 
 
 def test_same_area_under_old_and_new_code_is_not_counted_twice(tmp_path):
-    both = {"2018_2022": edition(tmp_path / "a.csv", OLD_HEADER, [
+    both = {"fixture_2018_2022": edition(tmp_path / "a.csv", OLD_HEADER, [
         (2021, "Local authority", "", "E10000023", "North Yorkshire", 117670, 422, 36)]),
-        "2020_2024": edition(tmp_path / "b.csv", NEW_HEADER, [
+        "fixture_2020_2024": edition(tmp_path / "b.csv", NEW_HEADER, [
         (2021, "Local authority", "", "E06000065", "North Yorkshire", 113716, 422, 37)])}
     rows, _ = later.later_council_rows(LAS, both)
     assert rows[["gss", "year"]].values.tolist() == [["E06000065", 2021]]
 
 
 def test_area_rates_read_england_and_regions(editions):
-    out = later.read_area_rates(editions["2018_2022"], "2018_2022").set_index(["area", "year"])
+    out = later.read_area_rates(editions["fixture_2018_2022"], "2018_2022").set_index(["area", "year"])
     assert out.loc[("England", 2020), "rate"] == 67
     assert out.loc[("Yorkshire and The Humber", 2020), "cla_count"] == 7800
 

@@ -106,7 +106,7 @@ def require_coverage(frame: pd.DataFrame, path, las: pd.DataFrame, *, years=None
     missing and the first few by name and code, so a truncated or partial release
     cannot pass as a smaller one. Returns ``frame``.
     """
-    names = dict(zip(las["gss"], las["la_name"].astype(str)))
+    names = dict(zip(las["gss"], (las["la_name"] if "la_name" in las else las["gss"]).astype(str)))
     expected = list(las["gss"] if include_excluded else las.loc[~las["excluded"], "gss"])
     present = frame if value is None else frame[frame[value].notna()]
     if year is None:
