@@ -298,7 +298,8 @@ def factor_table(panel: pd.DataFrame, la_table: pd.DataFrame, associations: pd.D
     return out.sort_values(["gss", "factor"], ignore_index=True)
 
 
-def expected_rates(la_table: pd.DataFrame, draws: int = DRAWS, seed: int = SEED) -> tuple[pd.DataFrame, dict]:
+def expected_rates(la_table: pd.DataFrame, draws: int = DRAWS, seed: int = SEED,
+                   all_las=None) -> tuple[pd.DataFrame, dict]:
     """Observed against expected rate per LA from chapter 09's joint negative binomial model.
 
     The model (:func:`carerates.models.fit_count_models`, as in 09): mean count of children
@@ -347,6 +348,8 @@ def expected_rates(la_table: pd.DataFrame, draws: int = DRAWS, seed: int = SEED)
     for gss in la_table.index.difference(fit.data.index):
         missing = [c for c in columns if pd.isna(la_table.loc[gss, c])]
         reasons[gss] = ", ".join(missing)
+    if all_las is not None:  # the LAs the analysis excludes (the Isles of Scilly)
+        out = out.reindex(sorted(all_las))
     out["reason"] = pd.Series(reasons, dtype=object).reindex(out.index)
     window = la_table.attrs.get("window")
     info = {"n": fit.n, "alpha": float(alpha), "formula": fit.formula, "window": window,
@@ -485,7 +488,7 @@ def precompute() -> ProfileData:
     window = pn.overlap_window(panel, MODEL["predictors"], MODEL["min_share"])
     la_table = pn.build_la_table(panel, tables, las, MODEL["rate_period"], window,
                                  MODEL["innovation_threshold"], MODEL["ofsted_cutoff"])
-    expected, info = expected_rates(la_table)
+    expected, info = expected_rates(la_table, all_las=las["gss"])
     info["max_relative_difference_from_09"] = compare_with_chapter(
         info, paths.figure("table_09d_cross_sectional_coefficients.csv"))
     associations = pd.read_csv(paths.figure("associations.csv"))
@@ -510,9 +513,10 @@ def load(cache: Path | None = None, rebuild: bool = False) -> ProfileData:
     """The bundle: from memory, else from the cache if its inputs are unchanged, else computed
     (and cached). One kernel rendering many profiles computes it at most once."""
     cache = Path(cache or CACHE)
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in _inputs() if p.exists())
+    if not rebuild and stamp in _LOADED:
+        return _LOADED[stamp]
     key = cache_key()
-    if not rebuild and key in _LOADED:
-        return _LOADED[key]
     data = None
     if not rebuild and cache.exists():
         try:
@@ -524,7 +528,7 @@ def load(cache: Path | None = None, rebuild: bool = False) -> ProfileData:
         data = precompute()
         write_bytes(pickle.dumps((key, data)), cache)
     _LOADED.clear()
-    _LOADED[key] = data
+    _LOADED[stamp] = data
     return data
 
 
@@ -595,12 +599,11 @@ def neighbour_table(data: ProfileData, gss: str) -> pd.DataFrame:
     rates = data.rates.pivot(index="gss", columns="year", values="rate_per_10k")
     first, last = int(rates.columns.min()), int(rates.columns.max())
     return pd.DataFrame({
-        "statistical neighbour": las.loc[near["neighbour_gss"], "la_name"].to_numpy(),
         "closeness": near["closeness"].str.capitalize().to_numpy(),
         "region": las.loc[near["neighbour_gss"], "region"].to_numpy(),
-        f"rate {first}": rates.loc[near["neighbour_gss"], first].to_numpy(),
-        f"rate {last}": rates.loc[near["neighbour_gss"], last].to_numpy(),
-    }, index=pd.RangeIndex(1, len(near) + 1, name="order"))
+        f"rate {first}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], first]],
+        f"rate {last}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], last]],
+    }, index=pd.Index(las.loc[near["neighbour_gss"], "la_name"].to_numpy(), name="statistical neighbour"))
 
 
 def neighbour_sentences(data: ProfileData, gss: str) -> list[str]:
@@ -636,13 +639,13 @@ def factor_rows(data: ProfileData, gss: str) -> pd.DataFrame:
             return GRADE_LABELS[int(r.value)]
         return fmt(r.value, r.fmt)
     return pd.DataFrame({
-        "factor": rows["label"],
+        "factor": rows["label"].to_numpy(),
         "years": rows["years"],
         "this LA": [value(r) for _, r in rows.iterrows()],
         "rank (1 = highest)": [("" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {int(r['n'])}") for _, r in rows.iterrows()],
         "position": [FIFTHS.get(r.fifth, "") if pd.notna(r.fifth) else "" for _, r in rows.iterrows()],
         "median LA": [("" if pd.isna(r["median"]) else fmt(r["median"], r.fmt)) for _, r in rows.iterrows()],
-    }).reset_index(drop=True)
+    }).set_index("factor")
 
 
 FACTOR_ORDER = ["average_rate", "average_change", *[f[0] for f in FACTORS], "ofsted_overall", "innovation"]
@@ -715,8 +718,9 @@ def expected_sentences(data: ProfileData, gss: str) -> list[str]:
     years = data.model["window_years"]
     when = f"the year ending March {join_words(map(str, years))}"
     if pd.isna(r.expected_rate):
-        why = r.reason if isinstance(r.reason, str) and r.reason else "it is excluded from the analyses"
-        return [f"{name} is not in the joint model (missing: {why}), so no expected rate can be given."]
+        why = (f"it lacks {r.reason}" if isinstance(r.reason, str) and r.reason
+               else "it is excluded from the study's analyses")
+        return [f"{name} is not in the joint model ({why}), so no expected rate can be given."]
     where = {"above": "above the interval: higher than its poverty, workforce, spending and region would predict",
              "below": "below the interval: lower than its poverty, workforce, spending and region would predict",
              "within": "within the interval: about what its poverty, workforce, spending and region would predict"}
@@ -729,9 +733,9 @@ def expected_sentences(data: ProfileData, gss: str) -> list[str]:
 
 def ofsted_table(data: ProfileData, gss: str) -> pd.DataFrame:
     rows = data.ofsted[data.ofsted["gss"] == gss]
-    return pd.DataFrame({"published": rows["published"].dt.strftime("%Y-%m-%d"), "framework": rows["framework"],
-                         "inspection": rows["inspection"], "overall effectiveness": rows["grade"].fillna("-"),
-                         "note": rows["note"]}).reset_index(drop=True)
+    return pd.DataFrame({"framework": rows["framework"].to_numpy(), "inspection": rows["inspection"].to_numpy(),
+                         "overall effectiveness": rows["grade"].fillna("-").to_numpy(), "note": rows["note"].to_numpy()},
+                        index=pd.Index(rows["published"].dt.strftime("%Y-%m-%d").to_numpy(), name="published"))
 
 
 def ofsted_sentences(data: ProfileData, gss: str) -> list[str]:
@@ -784,8 +788,46 @@ def plot_rates(data: ProfileData, gss: str, ax=None):
     ax.set_title(f"{name}: rate of children looked after, {int(series.year.min())}-{int(series.year.max())}")
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_locator(__import__("matplotlib").ticker.MaxNLocator(integer=True))
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(loc="lower left", fontsize=9)
+    ax.figure.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.9)
     return ax
+
+
+def rates_alt(data: ProfileData, gss: str) -> str:
+    """Alt text of :func:`plot_rates`, with the numbers it shows."""
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    series = rate_series(data, gss).dropna(subset=["la"])
+    text = (f"Line chart of the rate of children looked after per 10,000 children by year, {name} beside England"
+            f" and the median of its statistical neighbours.")
+    if not series.empty:
+        a, b = series.iloc[0], series.iloc[-1]
+        text += (f" {name}: {fmt(a.la, '{:.0f}')} in {int(a.year)}, {fmt(b.la, '{:.0f}')} in {int(b.year)};"
+                 f" England: {fmt(a.england, '{:.0f}')} and {fmt(b.england, '{:.0f}')}.")
+    return text
+
+
+def map_alt(data: ProfileData, gss: str) -> str:
+    """Alt text of :func:`plot_map`."""
+    row = data.las.set_index("gss").loc[gss]
+    near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"]
+    return (f"Map of England's local authorities with {row.la_name} ({row.region}) in red and its statistical "
+            f"neighbours in blue: {join_words(names(data, near)) or 'none'}.")
+
+
+def show(fig, alt: str):
+    """Display ``fig`` as a PNG with alt text (deterministic bytes), and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    from .plots import DPI
+
+    buffer = io.BytesIO()
+    # Fixed margins (set by the plot functions), not bbox_inches="tight", which draws twice.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", alt=alt))
 
 
 def plot_map(data: ProfileData, gss: str, ax=None):
@@ -815,4 +857,5 @@ def plot_map(data: ProfileData, gss: str, ax=None):
                        Patch(color=colours["near"], label="its statistical neighbours")],
               loc="upper left", fontsize=8, frameon=False)
     ax.set_title(f"{name} and its statistical neighbours")
+    ax.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
     return ax

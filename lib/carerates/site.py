@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import html
+import functools
 import os
 import re
 import shutil
@@ -45,6 +45,7 @@ TITLE = "Children in care across English local authorities"
 
 # ---------------------------------------------------------------------------- HTML export
 
+@functools.lru_cache(maxsize=None)
 def exporter(depth: int = 0):
     """An HTMLExporter with the code hidden and the site's template; ``depth`` is how many
     folders below the site root the page sits (for the navigation bar's links)."""
@@ -126,8 +127,16 @@ def _inject(nb, la_code: str):
     return out
 
 
-def _render_batch(codes: list[str], stage: str) -> list[tuple[str, float]]:
-    """Run the profile notebook for ``codes`` in one kernel; write ``<slug>.html`` to ``stage``."""
+def _render_batch(codes: list[str], stage: str) -> tuple[list[tuple[str, float]], str | None]:
+    """Run the profile notebook for ``codes`` in one kernel; write ``<slug>.html`` to ``stage``.
+    Returns the time each took and the first failure's message (DataError does not pickle)."""
+    try:
+        return _render(codes, stage), None
+    except DataError as error:
+        return [], str(error)
+
+
+def _render(codes: list[str], stage: str) -> list[tuple[str, float]]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -180,10 +189,14 @@ def render_profiles(queries: list[str] | None = None, out_dir: Path = PROFILES, 
         jobs = max(1, min(jobs, len(codes)))
         batches = [codes[i::jobs] for i in range(jobs)]
         if jobs == 1:
-            timings = _render_batch(codes, str(stage))
+            results = [_render_batch(codes, str(stage))]
         else:
             with ProcessPoolExecutor(jobs) as pool:
-                timings = [t for part in pool.map(_render_batch, batches, [str(stage)] * jobs) for t in part]
+                results = list(pool.map(_render_batch, batches, [str(stage)] * jobs))
+        failures = [error for _, error in results if error]
+        if failures:
+            raise DataError(None, "; ".join(failures))
+        timings = [t for part, _ in results for t in part]
         out_dir.mkdir(parents=True, exist_ok=True)
         for page in sorted(stage.glob("*.html")):
             os.chmod(page, 0o644)
