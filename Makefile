@@ -102,3 +102,32 @@ clean:  ## remove derived data and build stamps (keeps the environment and raw d
 
 clean-all: clean  ## also remove the environment and the raw data
 	rm -rf $(VENV) data/raw
+
+# === LA profiles and the static site (issue 14) ======================================
+# `make profiles` renders notebooks/profile.ipynb for every LA (or one: LA="Leeds") to
+# build/profiles/<slug>.html, code hidden; `make site` builds build/site/ (front page,
+# chapters, profiles). Both need the processed data (01_ingest) and the committed figures/.
+PROFILES_DONE := $(STAMPS)/profiles.done
+PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
+	$(wildcard site/templates/*.j2 site/templates/*/*)
+
+.PHONY: profiles site nbval-profile
+
+profiles: $(STAMPS)/01_ingest.done  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
+	$(PY) -m carerates.site profiles $(if $(LA),--la "$(LA)")
+	$(if $(LA),,@mkdir -p $(STAMPS) && touch $(PROFILES_DONE))
+
+$(PROFILES_DONE): $(PROFILE_INPUTS) $(STAMPS)/01_ingest.done
+	$(PY) -m carerates.site profiles
+	@mkdir -p $(@D) && touch $@
+
+site: $(PROFILES_DONE)  ## build the static site in build/site/ (open build/site/index.html)
+	$(PY) -m carerates.site site
+
+# The executed exemplar profile is checked like the chapters.
+nbval-profile: $(ENV_STAMP) $(STAMPS)/01_ingest.done
+	CARERATES_FIGURES=$(CURDIR)/build/test-figures $(PY) -m pytest -q --nbval \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env notebooks/profile.ipynb
+
+test: nbval-profile
+# === end of LA profiles and site =====================================================

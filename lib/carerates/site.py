@@ -100,7 +100,7 @@ def notebook_title(nb) -> tuple[str, str]:
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     title = next((l.lstrip("#").strip() for l in first.splitlines() if l.startswith("#")), "")
     question = ""
-    match = re.search(r"\*\*Question:\*\*(?P<q>.+?)(?:\n\n|$)", first, re.S)
+    match = re.search(r"\*\*Question[.:]\*\*:?(?P<q>.+?)(?:\n\n|$)", first, re.S)
     if match:
         question = re.sub(r"\s+", " ", match.group("q")).strip()
     return title, question
@@ -179,9 +179,10 @@ def render_profiles(queries: list[str] | None = None, out_dir: Path = PROFILES, 
     from . import profile
 
     started = time.perf_counter()
-    data = profile.load()  # builds the cache once, before the kernels read it
-    codes = sorted(data.las["gss"]) if not queries else [profile.resolve_la(q, data.las)["gss"] for q in queries]
+    las = read_las()  # every LA asked for is checked before anything is computed or written
+    codes = sorted(las["gss"]) if not queries else [profile.resolve_la(q, las)["gss"] for q in queries]
     codes = list(dict.fromkeys(codes))
+    profile.load()  # builds the cache once, before the kernels read it
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".profiles-", dir=out_dir.parent))
