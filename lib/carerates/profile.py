@@ -129,16 +129,19 @@ def resolve_la(query, las: pd.DataFrame) -> pd.Series:
         hit = table.index[(names == key) | (table["la_name"].map(slug) == text.lower())]
     if len(hit) == 1:
         return table.loc[hit[0]]
-    candidates = {f"{n} ({int(num)}, {g})": normalise_name(n)
-                  for n, num, g in zip(table["la_name"], table["la_number"], table["gss"])}
+    labels = [f"{n} ({int(num)}, {g})" for n, num, g in zip(table["la_name"], table["la_number"], table["gss"])]
+    keys = table["la_name"].map(normalise_name).tolist()
     probe = normalise_name(text)
-    close = difflib.get_close_matches(probe, list(candidates.values()), n=5, cutoff=0.6)
-    labels = [label for c in close for label, v in candidates.items() if v == c]
-    if not labels:  # a mistyped number or code
-        ids = {f"{n} ({int(num)}, {g})": f"{int(num)} {g.lower()}"
-               for n, num, g in zip(table["la_name"], table["la_number"], table["gss"])}
-        labels = [label for label, v in ids.items()
-                  if any(difflib.SequenceMatcher(None, text.lower(), part).ratio() >= 0.75 for part in v.split())][:5]
+    if re.fullmatch(r"\d+|[EeWw]\d+", text):  # a mistyped number or code
+        ids = [f"{int(num)} {g.lower()}" for num, g in zip(table["la_number"], table["gss"])]
+        score = [max(difflib.SequenceMatcher(None, text.lower(), part).ratio() for part in i.split()) for i in ids]
+        ranked = sorted(range(len(labels)), key=lambda i: (-score[i], labels[i]))
+        close = [labels[i] for i in ranked if score[i] >= 0.66][:5]
+    else:
+        within = [labels[i] for i, k in enumerate(keys) if probe and probe in k]
+        similar = difflib.get_close_matches(probe, keys, n=5, cutoff=0.6)
+        close = list(dict.fromkeys(within + [labels[keys.index(k)] for k in similar]))[:5]
+    labels = close
     hint = f" Close matches: {'; '.join(labels)}." if labels else " No close match."
     raise DataError(None, f"unknown local authority {text!r}: not a name, DfE number or GSS code of the "
                           f"152 English LAs of 2017.{hint}")
@@ -206,10 +209,10 @@ def read_neighbours(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     left out), and duplicates that this creates are dropped, keeping the closer one.
     """
     sheet = read_sheet(path, "LA SN Groups")
+    if sheet.shape[1] < 25 or str(sheet.iloc[2, 0]).strip() != "LA num" or str(sheet.iloc[2, 5]).strip() != "SN1":
+        raise DataError(path, "sheet 'LA SN Groups': row 3 should be the header 'LA num ... SN1, SNP, ...'")
     body = sheet.iloc[3:].reset_index(drop=True)
     number = pd.to_numeric(body[0], errors="coerce")
-    if number.notna().sum() < 150:
-        raise DataError(path, "sheet 'LA SN Groups' does not hold LA numbers in column A from row 4")
     by_number = dict(zip(las["la_number"].astype(int), las["gss"]))
     rows = []
     for i, n in number.items():
