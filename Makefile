@@ -124,10 +124,11 @@ $(PROFILES_DONE): $(PROFILE_INPUTS) $(STAMPS)/01_ingest.done
 site: $(PROFILES_DONE)  ## build the static site in build/site/ (open build/site/index.html)
 	$(PY) -m carerates.site site
 
-# The executed exemplar profile is checked like the chapters.
+# The executed exemplar profile is checked like the chapters (it reads the committed figures/
+# and writes only its cache under build/).
 nbval-profile: $(ENV_STAMP) $(STAMPS)/01_ingest.done
-	CARERATES_FIGURES=$(CURDIR)/build/test-figures $(PY) -m pytest -q --nbval \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env notebooks/profile.ipynb
+	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
+	  notebooks/profile.ipynb
 
 test: nbval-profile
 # === end of LA profiles and site =====================================================

@@ -7,7 +7,8 @@ dissolved map outlines) is computed once by :func:`precompute` and cached under
 
 - :func:`resolve_la`: an LA given as name, DfE number or GSS code -> its row of the 2017 LA
   table, or a :class:`~carerates.errors.DataError` listing close matches.
-- :func:`precompute` / :func:`load`: the :class:`ProfileData` bundle:
+- :func:`precompute` / :func:`load`: the :class:`ProfileData` bundle (it reads the committed
+  result tables in ``figures/`` whatever ``CARERATES_FIGURES`` says: profiles write no figure):
 
   * ``rates``: each LA's published rate per 10,000, 2012-2017 (``cla_rates``) and 2018-2025
     (``cla_rates_later``), and ``england`` (DfE's national rate, the same releases);
@@ -459,7 +460,7 @@ def _inputs() -> list[Path]:
         "cla_counts", "population", "low_income", "workforce", "unit_cost", "innovation_round1"]]
     from .sources.cla import LATER_EDITIONS
     return ([paths.processed(f"{n}.parquet") for n in names]
-            + [paths.figure("table_02a_la_averages.csv"), paths.figure("associations.csv")]
+            + [(paths.FIGURES / "table_02a_la_averages.csv"), (paths.FIGURES / "associations.csv")]
             + [paths.raw(p) for p in LATER_EDITIONS.values()]
             + [paths.raw("stat_neighbours", "sn_april_2021.xlsx"),
                paths.raw("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods"),
@@ -493,9 +494,9 @@ def precompute() -> ProfileData:
                                  MODEL["innovation_threshold"], MODEL["ofsted_cutoff"])
     expected, info = expected_rates(la_table, all_las=las["gss"])
     info["max_relative_difference_from_09"] = compare_with_chapter(
-        info, paths.figure("table_09d_cross_sectional_coefficients.csv"))
-    associations = pd.read_csv(paths.figure("associations.csv"))
-    averages = pd.read_csv(paths.figure("table_02a_la_averages.csv"))
+        info, (paths.FIGURES / "table_09d_cross_sectional_coefficients.csv"))
+    associations = pd.read_csv((paths.FIGURES / "associations.csv"))
+    averages = pd.read_csv((paths.FIGURES / "table_02a_la_averages.csv"))
     factors = factor_table(panel, la_table, associations, averages)
     outlines, extent = england_outlines(
         paths.raw("boundaries", "local_authority_districts_boundaries_LAD23.geojson"),
