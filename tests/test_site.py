@@ -35,7 +35,9 @@ SCREENSHOTS = paths.ROOT / "build" / "screenshots"
 
 def test_figure_alt_from_title_file_or_heading():
     source = 'ax.set_title(f"Figure 9a. Rate ratios,\\n{len(used)} LAs, region effects")\nplots.save_figure(fig, "x")'
-    assert site.figure_alt(source, "Models") == "Figure 9a. Rate ratios, LAs, region effects (section: Models)"
+    assert site.figure_alt(source, "Models") == "Figure 9a. Rate ratios, region effects (section: Models)"
+    source = 'ax.set_title(f"Figure 12: latest grade (N = {n}, by {cutoff})")'
+    assert site.figure_alt(source, "") == "Figure 12: latest grade"
     assert site.figure_alt('plots.save_figure(fig, "figure_02_growth")', "Growth") == \
         "Figure figure_02_growth (section: Growth)"
     assert site.figure_alt("plt.show()", "Growth") == "Figure of the section Growth"

@@ -67,8 +67,10 @@ def figure_alt(source: str, heading: str) -> str:
     else the figure file it saves, else the section heading."""
     match = _TITLE_CALL.search(source)
     if match:
-        text = re.sub(r"\{[^{}]*\}", "", match.group("text")).replace("\\n", " ")
-        text = re.sub(r"\s+", " ", text).strip(" ,.:;")
+        text = match.group("text").replace("\\n", " ")
+        text = re.sub(r"\([^()]*\{[^{}]*\}[^()]*\)", "", text)  # a parenthesis with a computed field
+        text = re.sub(r"[^,.:;]*\{[^{}]*\}[^,.:;]*", "", text)  # a clause with a computed field
+        text = re.sub(r"\s*([,.:;])(\s*[,.:;])+", r"\1", re.sub(r"\s+", " ", text)).strip(" ,.:;")
         if text:
             return f"{text} (section: {heading})" if heading else text
     saved = re.search(r"save_figure\([^,]+,\s*[\"'](?P<name>[^\"']+)", source)
@@ -270,8 +272,6 @@ def write_profile_index(folder: Path, las: pd.DataFrame, depth: int = 1) -> Path
 
 def build_site(out_dir: Path = SITE, profiles_dir: Path = PROFILES) -> dict:
     """Write the site to ``out_dir`` (staged, then swapped into place)."""
-    from . import profile
-
     started = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
