@@ -279,3 +279,14 @@ def test_unknown_la_writes_nothing(tmp_path, monkeypatch, las, capsys):
     assert "unknown local authority 'Leedz'" in err and "Leeds (383, E08000035)" in err
     assert not loaded  # validated before anything was computed
     assert not any(tmp_path.iterdir())
+
+
+def test_missing_years_say_why(bundle):
+    rates = bundle.rates.copy()
+    rates.loc[(rates.gss == "E08000037") & (rates.year == 2013), "rate_per_10k"] = np.nan
+    rates.loc[rates.gss == "E10000009", "rate_per_10k"] = [40.0, 45.0, np.nan, np.nan]  # Dorset, abolished
+    bundle.rates = rates
+    assert pf.rate_sentences(bundle, "E08000037")[-1] == "No rate for 2013 (suppressed or not published)."
+    dorset = pf.rate_sentences(bundle, "E10000009")
+    assert dorset[-1] == "No rate for 2014 and 2015 (the council was abolished in a reorganisation)."
+    assert "latest published rate is 45 per 10,000 children in 2013" in dorset[0]

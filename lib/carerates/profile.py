@@ -90,6 +90,14 @@ MAP_NOTES = {
     "E10000009": "drawn as the 2019 Dorset council, which excludes Christchurch",
 }
 
+#: The 2017 councils abolished since (Bournemouth, Poole, Dorset, Northamptonshire, Cumbria).
+ABOLISHED = {"E06000028", "E06000029", "E10000009", "E10000021", "E10000006"}
+#: The joint model's variables in words (for "not in the model: it lacks ...").
+MODEL_WORDS = {"window_count": "a count of children looked after", "window_population": "an ONS child population",
+               "window_rate": "a rate", "low_income_pct": "a low-income figure", "unit_cost": "a unit cost of social work",
+               "turnover_pct": "a social worker turnover figure", "agency_pct": "an agency worker figure",
+               "region": "a region"}
+
 _GSS = re.compile(r"^[EeWw]\d{8}$")
 
 
@@ -579,7 +587,7 @@ def rate_sentences(data: ProfileData, gss: str) -> list[str]:
         side = ("above" if point.la > point.england else "below" if point.la < point.england else "equal to")
         words.append(f"{fmt(point.la, '{:.0f}')} per 10,000 children in {int(point.year)}, "
                      f"{side} England's {fmt(point.england, '{:.0f}')}"
-                     + (f" ({fmt(ratio, '{:.2f}')} times England's rate)" if side != "equal to" else ""))
+                     + (f" ({fmt(ratio, '{:.2f}')} times England's rate)" if side != "equal to" and point.la > 0 else ""))
     change = last.la - first.la
     england_change = last.england - first.england
     trend = (f"From {int(first.year)} to {int(last.year)} the rate {'rose' if change > 0 else 'fell' if change < 0 else 'did not change'}"
@@ -587,12 +595,12 @@ def rate_sentences(data: ProfileData, gss: str) -> list[str]:
              + f", while England's {'rose' if england_change > 0 else 'fell' if england_change < 0 else 'did not change'}"
              + (f" by {fmt(abs(england_change), '{:.0f}')}." if england_change else "."))
     out = [f"{row.la_name} had {words[0]}; its latest published rate is {words[1]}.", trend]
-    gaps = series["year"].diff().gt(1).any() or int(last.year) < int(data.rates["year"].max())
-    if gaps:
-        missing = sorted(set(range(2012, int(data.rates["year"].max()) + 1)) - set(series["year"].astype(int)))
-        out.append(f"No published rate for {join_words(map(str, missing))}"
-                   + (" (the council was abolished or replaced)" if int(last.year) < int(data.rates["year"].max()) else "")
-                   + ".")
+    missing = sorted(set(range(int(data.rates["year"].min()), int(data.rates["year"].max()) + 1))
+                     - set(series["year"].astype(int)))
+    if missing:
+        why = ("the council was abolished in a reorganisation" if gss in ABOLISHED
+               else "suppressed or not published")
+        out.append(f"No rate for {join_words(map(str, missing))} ({why}).")
     return out
 
 
@@ -722,7 +730,8 @@ def expected_sentences(data: ProfileData, gss: str) -> list[str]:
     years = data.model["window_years"]
     when = f"the year ending March {join_words(map(str, years))}"
     if pd.isna(r.expected_rate):
-        why = (f"it lacks {r.reason}" if isinstance(r.reason, str) and r.reason
+        why = (f"it lacks {join_words(MODEL_WORDS.get(c, c) for c in r.reason.split(', '))}"
+               if isinstance(r.reason, str) and r.reason
                else "it is excluded from the study's analyses")
         return [f"{name} is not in the joint model ({why}), so no expected rate can be given."]
     where = {"above": "above the interval: higher than its poverty, workforce, spending and region would predict",
@@ -762,8 +771,7 @@ def caveat_sentences(data: ProfileData, gss: str) -> list[str]:
     out = []
     if gss in data.notes:
         out.append(f"The map: {data.notes[gss]}.")
-    abolished = {"E06000028", "E06000029", "E10000009", "E10000021", "E10000006"}
-    if gss in abolished:
+    if gss in ABOLISHED:
         out.append("This council was abolished in a reorganisation after 2017; its neighbour list is DfE's "
                    "list for the old council, and later inspections are of the council that replaced it.")
     if data.las.set_index("gss").loc[gss, "excluded"]:
