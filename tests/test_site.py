@@ -10,12 +10,14 @@ they fail.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import html.parser
 import os
 import shutil
 import subprocess
 import threading
+import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,9 +87,18 @@ def test_summary_sentences_come_from_the_result_files(tmp_path):
 
 @pytest.fixture(scope="session")
 def built_site() -> Path:
+    """``make site`` once per test run, also when pytest-xdist runs this file in several
+    workers (they share PYTEST_XDIST_TESTRUNUID; a lock makes the others wait for the first)."""
     target = site.SITE
     if os.environ.get("CARERATES_SITE_PREBUILT") != "1":
-        subprocess.run(["make", "--no-print-directory", "site"], cwd=paths.ROOT, check=True)
+        run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+        marker = target.parent / "site-built-by-test-run"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / ".site-build.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (marker.exists() and marker.read_text() == run_id):
+                subprocess.run(["make", "--no-print-directory", "site"], cwd=paths.ROOT, check=True)
+                marker.write_text(run_id)
     assert (target / "index.html").exists(), "make site did not write build/site/index.html"
     return target
 
