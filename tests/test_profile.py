@@ -260,8 +260,10 @@ def test_neighbour_series_and_sentences(bundle):
     series = pf.rate_series(bundle, "E06000001").set_index("year")
     assert series.loc[2015, "neighbours"] == pytest.approx((70 + 100) / 2)
     assert series.loc[2015, "n_neighbours"] == 2
+    assert series.loc[2015, "region"] == pytest.approx((120 + 100) / 2)  # Hartlepool and Gateshead, North East
     words = " ".join(pf.neighbour_sentences(bundle, "E06000001"))
     assert "neighbours on DfE's April 2021 list are Leeds and Gateshead" in words
+    assert "in the North East region (median LA rate 110 per 10,000 in 2015)" in words
     assert "In 2015 its rate (120) was higher than the median of the 2 neighbours" in words
     table = pf.neighbour_table(bundle, "E06000001")
     assert table.index.tolist() == ["Leeds", "Gateshead"] and table["rate 2015"].tolist() == ["70", "100"]

@@ -563,12 +563,17 @@ def names(data: ProfileData, codes) -> list[str]:
 
 
 def rate_series(data: ProfileData, gss: str) -> pd.DataFrame:
-    """``year, la, england, neighbours`` (neighbours: the median of the LA's statistical
-    neighbours with a published rate that year, and how many there were)."""
+    """``year, la, england, region, neighbours``: region is the median rate of the LAs of the
+    LA's region (the analysis LAs, with a published rate that year), neighbours the median of
+    its statistical neighbours with a published rate that year (``n_neighbours`` of them)."""
     rates = data.rates.pivot(index="year", columns="gss", values="rate_per_10k")
     near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"].tolist()
+    las = data.las.set_index("gss")
+    excluded = las["excluded"].astype(bool) if "excluded" in las else pd.Series(False, index=las.index)
+    same_region = las.index[(las["region"] == las.loc[gss, "region"]) & ~excluded]
     out = pd.DataFrame({"la": rates[gss],
                         "england": data.england.set_index("year")["rate_per_10k"].reindex(rates.index),
+                        "region": rates[[g for g in same_region if g in rates.columns]].median(axis=1),
                         "neighbours": rates[near].median(axis=1) if near else np.nan,
                         "n_neighbours": rates[near].notna().sum(axis=1) if near else 0})
     return out.rename_axis("year").reset_index()
@@ -623,8 +628,12 @@ def neighbour_sentences(data: ProfileData, gss: str) -> list[str]:
     near = data.neighbours[data.neighbours["gss"] == gss]
     if near.empty:
         return [f"DfE's April 2021 list gives no statistical neighbours for {row.la_name}."]
-    series = rate_series(data, gss).dropna(subset=["la"])
-    out = [f"{row.la_name} is a {row.la_type.lower()} in the {row.region} region. Its ten closest statistical "
+    series_all = rate_series(data, gss)
+    series = series_all.dropna(subset=["la"])
+    latest = series_all.dropna(subset=["region"]).iloc[-1] if series_all["region"].notna().any() else None
+    out = [f"{row.la_name} is a {row.la_type.lower()} in the {row.region} region"
+           + (f" (median LA rate {fmt(latest.region, '{:.0f}')} per 10,000 in {int(latest.year)})" if latest is not None else "")
+           + ". Its ten closest statistical "
            f"neighbours on DfE's April 2021 list are {join_words(names(data, near['neighbour_gss']))}."]
     if not series.empty:
         last = series.iloc[-1]
@@ -795,6 +804,8 @@ def plot_rates(data: ProfileData, gss: str, ax=None):
     if series["n_neighbours"].gt(0).any():
         ax.plot(series["year"], series["neighbours"], color="#2e86c1", linestyle=":",
                 label="statistical neighbours (median)")
+    region = data.las.set_index("gss").loc[gss, "region"]
+    ax.plot(series["year"], series["region"], color="#7d8c3c", linestyle="-.", label=f"LAs of {region} (median)")
     ax.set_xlabel("year ending 31 March")
     ax.set_ylabel("children looked after per 10,000 under-18s")
     ax.set_title(f"{name}: rate of children looked after, {int(series.year.min())}-{int(series.year.max())}")
@@ -809,8 +820,8 @@ def rates_alt(data: ProfileData, gss: str) -> str:
     """Alt text of :func:`plot_rates`, with the numbers it shows."""
     name = data.las.set_index("gss").loc[gss, "la_name"]
     series = rate_series(data, gss).dropna(subset=["la"])
-    text = (f"Line chart of the rate of children looked after per 10,000 children by year, {name} beside England"
-            f" and the median of its statistical neighbours.")
+    text = (f"Line chart of the rate of children looked after per 10,000 children by year, {name} beside England,"
+            f" the median LA of its region and the median of its statistical neighbours.")
     if not series.empty:
         a, b = series.iloc[0], series.iloc[-1]
         text += (f" {name}: {fmt(a.la, '{:.0f}')} in {int(a.year)}, {fmt(b.la, '{:.0f}')} in {int(b.year)};"
