@@ -106,27 +106,35 @@ clean-all: clean  ## also remove the environment and the raw data
 # === LA profiles and the static site (issue 14) ======================================
 # `make profiles` renders notebooks/profile.ipynb for every LA (or one: LA="Leeds") to
 # build/profiles/<slug>.html, code hidden; `make site` builds build/site/ (front page,
-# chapters, profiles). Both need the processed data (01_ingest) and the committed figures/.
+# chapters as committed, profiles). They read data/processed (01_ingest runs if it is
+# missing) and the committed figures/; the profiles are re-rendered when any of those,
+# the notebook, carerates.profile/site or the templates change.
+PROFILE_DATA := data/processed/las.parquet
 PROFILES_DONE := $(STAMPS)/profiles.done
 PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
-	$(wildcard site/templates/*.j2 site/templates/*/*)
+	$(wildcard site/templates/*.j2 site/templates/*/*) $(wildcard data/processed/*.parquet) \
+	figures/table_02a_la_averages.csv figures/associations.csv \
+	$(wildcard figures/table_09d_cross_sectional_coefficients.csv)
 
 .PHONY: profiles site nbval-profile
 
-profiles: $(STAMPS)/01_ingest.done  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
+$(PROFILE_DATA): | $(RAW_STAMP) $(ENV_STAMP)
+	$(RUN) notebooks/01_ingest.ipynb
+
+profiles: $(PROFILE_DATA) | $(ENV_STAMP)  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
 	$(PY) -m carerates.site profiles $(if $(LA),--la "$(LA)")
 	$(if $(LA),,@mkdir -p $(STAMPS) && touch $(PROFILES_DONE))
 
-$(PROFILES_DONE): $(PROFILE_INPUTS) $(STAMPS)/01_ingest.done
+$(PROFILES_DONE): $(PROFILE_INPUTS) | $(PROFILE_DATA) $(ENV_STAMP)
 	$(PY) -m carerates.site profiles
 	@mkdir -p $(@D) && touch $@
 
-site: $(PROFILES_DONE)  ## build the static site in build/site/ (open build/site/index.html)
+site: $(PROFILES_DONE) | $(ENV_STAMP)  ## build the static site in build/site/ (open build/site/index.html)
 	$(PY) -m carerates.site site
 
-# The executed exemplar profile is checked like the chapters (it reads the committed figures/
-# and writes only its cache under build/).
-nbval-profile: $(ENV_STAMP) $(STAMPS)/01_ingest.done
+# The executed exemplar profile is checked like the chapters (it reads the committed
+# figures/ and writes only its cache under build/).
+nbval-profile: $(PROFILE_DATA) | $(ENV_STAMP)
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
 	  notebooks/profile.ipynb
 
