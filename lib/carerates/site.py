@@ -1,9 +1,10 @@
 """Render every LA profile (``make profiles``) and the static site (``make site``).
 
-Profiles: one Jupyter kernel runs ``notebooks/profile.ipynb``'s cells once per LA (nbclient,
-the kernel reused, so imports and the shared precomputation of :mod:`carerates.profile`
-are paid once per kernel, not per LA); each executed copy is converted to HTML with the code
-hidden and written to ``build/profiles/<slug>.html``. Every LA asked for is validated first:
+Profiles: a few Jupyter kernels (:data:`JOBS`, each fed by its own process) run
+``notebooks/profile.ipynb``'s cells once per LA (nbclient, the kernel reused, so imports and
+the shared precomputation of :mod:`carerates.profile` are paid once per kernel, not per LA);
+each executed copy is converted to HTML with the code hidden and written to
+``build/profiles/<slug>.html``. Every LA asked for is validated first:
 an unknown one stops with a DataError before anything is written, and the HTML files are
 staged and moved into place only when all of them rendered.
 
