@@ -115,3 +115,41 @@ clean:  ## remove derived data and build stamps (keeps the environment and raw d
 
 clean-all: clean  ## also remove the environment and the raw data
 	rm -rf $(VENV) data/raw
+
+# === LA profiles and the static site (issue 14) ======================================
+# `make profiles` renders notebooks/profile.ipynb for every LA (or one: LA="Leeds") to
+# build/profiles/<slug>.html, code hidden; `make site` builds build/site/ (front page,
+# chapters as committed, profiles). They read data/processed (01_ingest runs if it is
+# missing) and the committed figures/; the profiles are re-rendered when any of those,
+# the notebook, carerates.profile/site or the templates change.
+PROFILE_DATA := data/processed/las.parquet
+PROFILES_DONE := $(STAMPS)/profiles.done
+PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
+	$(wildcard site/templates/*.j2 site/templates/*/*) $(wildcard data/processed/*.parquet) \
+	figures/table_02a_la_averages.csv figures/associations.csv \
+	$(wildcard figures/table_09d_cross_sectional_coefficients.csv)
+
+.PHONY: profiles site nbval-profile
+
+$(PROFILE_DATA): | $(RAW_STAMP) $(ENV_STAMP)
+	$(RUN) notebooks/01_ingest.ipynb
+
+profiles: $(PROFILE_DATA) | $(ENV_STAMP)  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
+	$(PY) -m carerates.site profiles $(if $(LA),--la "$(LA)")
+	$(if $(LA),,@mkdir -p $(STAMPS) && touch $(PROFILES_DONE))
+
+$(PROFILES_DONE): $(PROFILE_INPUTS) | $(PROFILE_DATA) $(ENV_STAMP)
+	$(PY) -m carerates.site profiles
+	@mkdir -p $(@D) && touch $@
+
+site: $(PROFILES_DONE) | $(ENV_STAMP)  ## build the static site in build/site/ (open build/site/index.html)
+	$(PY) -m carerates.site site
+
+# The executed exemplar profile is checked like the chapters (it reads the committed
+# figures/ and writes only its cache under build/).
+nbval-profile: $(PROFILE_DATA) | $(ENV_STAMP)
+	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
+	  notebooks/profile.ipynb
+
+test: nbval-profile
+# === end of LA profiles and site =====================================================

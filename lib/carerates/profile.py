@@ -1,0 +1,884 @@
+"""Profiles of each local authority: validation of the LA parameter and the shared precomputation.
+
+``notebooks/profile.ipynb`` shows one LA; ``make profiles`` renders all 152. Everything a
+profile needs that depends on *all* LAs (ranks, the joint model's expected rates, the
+dissolved map outlines) is computed once by :func:`precompute` and cached under
+``build/profile_cache/``; a profile then only selects its LA's rows.
+
+- :func:`resolve_la`: an LA given as name, DfE number or GSS code -> its row of the 2017 LA
+  table, or a :class:`~carerates.errors.DataError` listing close matches.
+- :func:`precompute` / :func:`load`: the :class:`ProfileData` bundle (it reads the committed
+  result tables in ``figures/`` whatever ``CARERATES_FIGURES`` says: profiles write no figure):
+
+  * ``rates``: each LA's published rate per 10,000, 2012-2017 (``cla_rates``) and 2018-2025
+    (``cla_rates_later``), and ``england`` (DfE's national rate, the same releases);
+  * ``neighbours``: the DfE statistical neighbours (April 2021 list; the "(Pre LG)" rows and
+    Northamptonshire's old row for the 2017 councils; neighbours named by a post-2019 council
+    are mapped back to the 2017 council it replaced);
+  * ``factors``: each LA's value, rank and fifth on every factor of the study, with the
+    study's association (``figures/associations.csv``);
+  * ``expected``: the observed rate against the rate expected from chapter 09's joint
+    negative binomial model, with a 95% prediction interval (see :func:`expected_rates`);
+  * ``ofsted``: every SIF (2014-2018) and ILACS (2018-2025) inspection;
+  * ``outlines``: the map of England (2023 districts dissolved to upper tier, drawn in a
+    plain equirectangular projection), one entry per 2017 LA.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .errors import DataError
+from .io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
+from .las import OLD_GSS, normalise_name, NAME_ALIASES
+
+CACHE = paths.ROOT / "build" / "profile_cache" / "profile_data.pkl"
+
+#: Bumped when the precomputation changes, so an old cache is not reused.
+VERSION = 1
+
+# ---------------------------------------------------------------------------- parameters
+#: Chapter 09's defaults (its parameters cell): the same joint model for every profile.
+MODEL = dict(rate_period=(2012, 2017), predictors=["low_income_pct", "unit_cost", "turnover_pct", "agency_pct"],
+             min_share=0.9, reference_region="South East", innovation_threshold="likely",
+             ofsted_cutoff="2018-10-31")
+#: Draws of the simulated prediction interval, and its seed (fixed: profiles repeat exactly).
+DRAWS = 4000
+SEED = 2018
+LEVEL = 0.95
+
+#: The study's factors as profiles show them: panel column, words, unit, the association id
+#: whose period the average uses (``figures/associations.csv``), and the number format.
+FACTORS = [
+    ("low_income_pct", "children under 16 in low-income families", "%", "poverty_level_2012_2015", "{:.1f}%"),
+    ("turnover_pct", "social worker turnover (FTE leavers as % of FTE)", "%", "turnover_level_2013_2017", "{:.1f}%"),
+    ("agency_pct", "agency social workers (% of FTE)", "%", "agency_level_2013_2017", "{:.1f}%"),
+    ("unit_cost", "weekly unit cost of social work per child in need", "GBP a week", "unit_cost_level_2012_2016",
+     "£{:,.0f}"),
+]
+
+#: Post-2019 councils named in the neighbour lists or Ofsted's ILACS history, mapped to the
+#: 2017 council(s) whose area they took over (different areas: a profile says so).
+SUCCESSORS = {
+    "E06000058": ["E06000028", "E06000029"],  # Bournemouth, Christchurch and Poole
+    "E06000059": ["E10000009"],  # Dorset (2019; the old county less Christchurch)
+    "E06000060": ["E10000002"],  # Buckinghamshire (same area)
+    "E06000061": ["E10000021"],  # North Northamptonshire
+    "E06000062": ["E10000021"],  # West Northamptonshire
+    "E06000063": ["E10000006"],  # Cumberland
+    "E06000064": ["E10000006"],  # Westmorland and Furness
+    "E06000065": ["E10000023"],  # North Yorkshire (same area)
+    "E06000066": ["E10000027"],  # Somerset (same area)
+}
+#: The same for DfE numbers in the April 2021 neighbour list.
+SUCCESSOR_NUMBERS = {838: 835, 940: 928, 941: 928, 942: 909, 943: 909}
+#: The neighbour list's rows for councils abolished since 2017 (their old lists).
+OLD_SN_ROWS = {835, 836, 837, 928}
+#: Map shapes that are not the 2017 council's own (the 2023 districts cannot rebuild them).
+MAP_NOTES = {
+    "E06000028": "drawn as Bournemouth, Christchurch and Poole (2019), which includes Christchurch",
+    "E06000029": "drawn as Bournemouth, Christchurch and Poole (2019), which includes Christchurch",
+    "E10000009": "drawn as the 2019 Dorset council, which excludes Christchurch",
+}
+
+#: The 2017 councils abolished since (Bournemouth, Poole, Dorset, Northamptonshire, Cumbria).
+ABOLISHED = {"E06000028", "E06000029", "E10000009", "E10000021", "E10000006"}
+#: The joint model's variables in words (for "not in the model: it lacks ...").
+MODEL_WORDS = {"window_count": "a count of children looked after", "window_population": "an ONS child population",
+               "window_rate": "a rate", "low_income_pct": "a low-income figure", "unit_cost": "a unit cost of social work",
+               "turnover_pct": "a social worker turnover figure", "agency_pct": "an agency worker figure",
+               "region": "a region"}
+
+_GSS = re.compile(r"^[EeWw]\d{8}$")
+
+
+def slug(name: str) -> str:
+    """A file-name form of an LA name: ``"Bristol, City of"`` -> ``"bristol-city-of"``."""
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+
+
+# ---------------------------------------------------------------------------- the parameter
+
+def resolve_la(query, las: pd.DataFrame) -> pd.Series:
+    """The row of ``las`` (2017 LA table) for an LA given as name, DfE number or GSS code.
+
+    Names are matched after :func:`carerates.las.normalise_name` and the usual aliases
+    ("Bristol", "County Durham"); file-name slugs also match. Anything else raises
+    :class:`DataError` naming the query and listing the closest names, numbers or codes.
+    """
+    text = str(query).strip()
+    if not text:
+        raise DataError(None, "no local authority given (parameter `la` is empty)")
+    table = las.reset_index(drop=True)
+    hit = None
+    if re.fullmatch(r"\d{3}", text):
+        hit = table.index[table["la_number"].astype(int) == int(text)]
+    elif _GSS.match(text):
+        code = OLD_GSS.get(text.upper(), text.upper())
+        successors = SUCCESSORS.get(code, [code])
+        hit = table.index[table["gss"].isin(successors)]
+        if len(hit) > 1:  # BCP replaced two 2017 councils
+            raise DataError(None, f"{text!r} is a council created in 2019 from more than one 2017 LA; choose one of: "
+                                  + "; ".join(f"{r.la_name} ({int(r.la_number)}, {r.gss})"
+                                              for r in table.loc[hit].itertuples()))
+    else:
+        key = normalise_name(text)
+        names = table["la_name"].map(normalise_name)
+        aliases = {normalise_name(k): normalise_name(v) for k, v in NAME_ALIASES.items()}
+        key = key if key in set(names) else aliases.get(key, key)
+        hit = table.index[(names == key) | (table["la_name"].map(slug) == text.lower())]
+    if len(hit) == 1:
+        return table.loc[hit[0]]
+    labels = [f"{n} ({int(num)}, {g})" for n, num, g in zip(table["la_name"], table["la_number"], table["gss"])]
+    keys = table["la_name"].map(normalise_name).tolist()
+    probe = normalise_name(text)
+    if re.fullmatch(r"\d+|[EeWw]\d+", text):  # a mistyped number or code
+        ids = [f"{int(num)} {g.lower()}" for num, g in zip(table["la_number"], table["gss"])]
+        score = [max(difflib.SequenceMatcher(None, text.lower(), part).ratio() for part in i.split()) for i in ids]
+        ranked = sorted(range(len(labels)), key=lambda i: (-score[i], labels[i]))
+        close = [labels[i] for i in ranked if score[i] >= 0.66][:5]
+    else:
+        within = [labels[i] for i, k in enumerate(keys) if probe and probe in k]
+        similar = difflib.get_close_matches(probe, keys, n=5, cutoff=0.6)
+        close = list(dict.fromkeys(within + [labels[keys.index(k)] for k in similar]))[:5]
+    labels = close
+    hint = f" Close matches: {'; '.join(labels)}." if labels else " No close match."
+    raise DataError(None, f"unknown local authority {text!r}: not a name, DfE number or GSS code of the "
+                          f"152 English LAs of 2017.{hint}")
+
+
+# ---------------------------------------------------------------------------- the bundle
+
+@dataclass
+class ProfileData:
+    """Everything the profiles need, for all LAs (see the module docstring)."""
+    las: pd.DataFrame
+    rates: pd.DataFrame
+    england: pd.DataFrame
+    neighbours: pd.DataFrame
+    factors: pd.DataFrame
+    expected: pd.DataFrame
+    model: dict
+    ofsted: pd.DataFrame
+    outlines: dict
+    extent: tuple
+    notes: dict = field(default_factory=dict)
+
+    def la(self, query) -> pd.Series:
+        return resolve_la(query, self.las)
+
+
+def england_rates() -> pd.DataFrame:
+    """England's published rate per 10,000 at 31 March: 2012-2017 from the LA tables
+    (``cla_area_rates``), 2018-2025 from the explore-education-statistics editions (each year
+    from the latest edition that has it, as ``cla_rates_later`` does for LAs)."""
+    from .sources.cla import LATER_EDITIONS
+
+    early = read_parquet(paths.processed("cla_area_rates.parquet"))
+    early = early.loc[early["area"] == "England", ["year", "rate_per_10k"]]
+    later = []
+    for edition, name in LATER_EDITIONS.items():
+        path = paths.raw(name)
+        raw = read_csv(path, encoding="utf-8-sig")
+        kind = "population_type" if "population_type" in raw.columns else "population_count"
+        require_columns(raw, ["time_period", "geographic_level", kind, "rate_per_10000"], path)
+        rows = raw[(raw["geographic_level"] == "National") & raw[kind].str.contains("31 March", regex=False)]
+        later.append(pd.DataFrame({"year": rows["time_period"].astype(int),
+                                   "rate_per_10k": pd.to_numeric(rows["rate_per_10000"]), "edition": edition}))
+    later = pd.concat(later).sort_values(["year", "edition"]).groupby("year", as_index=False).last()
+    later = later.loc[later["year"] > early["year"].max(), ["year", "rate_per_10k"]]
+    return pd.concat([early, later], ignore_index=True).sort_values("year", ignore_index=True)
+
+
+def la_rates(las: pd.DataFrame) -> pd.DataFrame:
+    """``gss, year, rate_per_10k`` for 2012-2025 (NaN where suppressed or abolished)."""
+    early = read_parquet(paths.processed("cla_rates.parquet"))[["gss", "year", "rate_per_10k"]]
+    later = read_parquet(paths.processed("cla_rates_later.parquet"))[["gss", "year", "rate_per_10k"]]
+    rates = pd.concat([early, later], ignore_index=True)
+    grid = pd.MultiIndex.from_product([sorted(las["gss"]), range(2012, int(rates["year"].max()) + 1)],
+                                      names=["gss", "year"]).to_frame(index=False)
+    return grid.merge(rates, on=["gss", "year"], how="left", validate="one_to_one")
+
+
+def read_neighbours(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+    """The April 2021 statistical neighbours (sheet "LA SN Groups", data from row 4) on the
+    2017 geography: ``gss, order, neighbour_gss, closeness``.
+
+    A 2017 council abolished since has its "(Pre LG)"/old row; a neighbour that is a
+    post-2019 council is mapped to the 2017 council it replaced (BCP, which replaced two, is
+    left out), and duplicates that this creates are dropped, keeping the closer one.
+    """
+    sheet = read_sheet(path, "LA SN Groups")
+    if sheet.shape[1] < 25 or str(sheet.iloc[2, 0]).strip() != "LA num" or str(sheet.iloc[2, 5]).strip() != "SN1":
+        raise DataError(path, "sheet 'LA SN Groups': row 3 should be the header 'LA num ... SN1, SNP, ...'")
+    body = sheet.iloc[3:].reset_index(drop=True)
+    number = pd.to_numeric(body[0], errors="coerce")
+    by_number = dict(zip(las["la_number"].astype(int), las["gss"]))
+    rows = []
+    for i, n in number.items():
+        if pd.isna(n) or int(n) not in by_number:  # blank rows and post-2019 councils
+            continue
+        n = int(n)
+        seen = set()
+        for k in range(10):
+            value = pd.to_numeric(body.loc[i, 5 + 2 * k], errors="coerce")
+            if pd.isna(value):
+                raise DataError(path, f"row of LA {n}: neighbour {k + 1} is not an LA number")
+            m = SUCCESSOR_NUMBERS.get(int(value), int(value))
+            if m not in by_number or m == n or m in seen:
+                continue
+            seen.add(m)
+            rows.append((by_number[n], k + 1, by_number[m], str(body.loc[i, 6 + 2 * k]).strip()))
+    out = pd.DataFrame(rows, columns=["gss", "order", "neighbour_gss", "closeness"])
+    if out.duplicated(["gss", "order"]).any():
+        raise DataError(path, f"LA(s) listed twice: {sorted(set(out.loc[out.duplicated(['gss', 'order']), 'gss']))}")
+    missing = sorted(set(las.loc[~las["excluded"], "gss"]) - set(out["gss"]))
+    if missing:
+        raise DataError(path, f"no neighbour row for LA(s) {missing}")
+    return out.sort_values(["gss", "order"], ignore_index=True)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def positions(values: pd.Series) -> pd.DataFrame:
+    """Rank (1 = highest, ties share the best rank), number ranked and fifth of each value."""
+    valid = values.dropna()
+    rank = valid.rank(ascending=False, method="min")
+    fifth = np.ceil(valid.rank(ascending=True, method="average", pct=True) * 5).clip(1, 5)
+    return pd.DataFrame({"value": values, "rank": rank.reindex(values.index),
+                         "n": len(valid), "fifth": fifth.reindex(values.index)})
+
+
+def factor_table(panel: pd.DataFrame, la_table: pd.DataFrame, associations: pd.DataFrame,
+                 averages: pd.DataFrame) -> pd.DataFrame:
+    """Long table ``gss, factor, label, unit, years, value, rank, n, fifth, median, fmt`` and
+    the study's test (``statistic, p_value, significant, test``), one row per LA and factor."""
+    from .summaries import average_level, level_years
+
+    tests = associations.set_index("id")
+    frames = []
+
+    def add(factor, label, unit, years, values, fmt, test_id):
+        frame = positions(values.astype(float)).rename_axis("gss").reset_index()
+        frame["median"] = values.median()
+        test = tests.loc[test_id] if test_id in tests.index else None
+        frame = frame.assign(factor=factor, label=label, unit=unit, years=years, fmt=fmt, test_id=test_id,
+                             test=None if test is None else test["test"],
+                             statistic=np.nan if test is None else float(test["statistic"]),
+                             p_value=np.nan if test is None else float(test["p_value"]),
+                             significant=None if test is None else str(test["significant"]).lower() == "true")
+        frames.append(frame)
+
+    averages = averages.set_index("gss")
+    add("average_rate", "average rate of children looked after per 10,000", "per 10,000", "2013-2017",
+        averages["average_rate"], "{:.1f}", None)
+    add("average_change", "average yearly change in the rate per 10,000", "per 10,000 a year", "2013-2017",
+        averages["average_change"], "{:+.1f}", None)
+    for column, label, unit, test_id, fmt in FACTORS:
+        start, end = (int(y) for y in re.findall(r"\d{4}", str(tests.loc[test_id, "period"]))[:2])
+        years = level_years(start, end)
+        values = average_level(panel, column, start, end)
+        add(column, label, unit, f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0]),
+            values.reindex(la_table.index), fmt, test_id)
+    add("ofsted_overall", "latest Ofsted SIF overall grade (1 Inadequate to 4 Outstanding)", "grade",
+        f"published by {MODEL['ofsted_cutoff']}", la_table["ofsted_overall"], "{:.0f}", "ofsted_overall_level_2012_2017")
+    ofsted_rows = frames[-1]
+    ofsted_rows[["rank", "fifth"]] = np.nan  # four grades: a rank among ties says little
+    innov = la_table["innovation"].astype(float)
+    frame = pd.DataFrame({"gss": la_table.index, "value": innov.to_numpy(), "rank": np.nan,
+                          "n": int(innov.notna().sum()), "fifth": np.nan, "median": np.nan})
+    test = tests.loc["innovation_level_2012_2017"]
+    frames.append(frame.assign(factor="innovation", label="took part in the Innovation Programme, round 1 "
+                               f"({MODEL['innovation_threshold']} or confirmed)", unit="yes/no",
+                               years="2014-2016", fmt="{:.0f}", test_id="innovation_level_2012_2017",
+                               test=test["test"], statistic=float(test["statistic"]),
+                               p_value=float(test["p_value"]),
+                               significant=str(test["significant"]).lower() == "true"))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["gss", "factor"], ignore_index=True)
+
+
+def expected_rates(la_table: pd.DataFrame, draws: int = DRAWS, seed: int = SEED,
+                   all_las=None) -> tuple[pd.DataFrame, dict]:
+    """Observed against expected rate per LA from chapter 09's joint negative binomial model.
+
+    The model (:func:`carerates.models.fit_count_models`, as in 09): mean count of children
+    looked after over the overlap window, offset log mean child population, the four
+    predictors standardised, region fixed effects (reference ``MODEL['reference_region']``).
+    The expected rate is the fitted mean per 10,000. The 95% prediction interval is
+    simulated: ``draws`` coefficient vectors from their estimated (HC1) sampling
+    distribution, then a count from the NB2 distribution (dispersion ``alpha``) at each
+    vector's mean; the interval's ends are the 2.5% and 97.5% quantiles of the simulated
+    rates, so it covers both the model's uncertainty and the LA-to-LA variation the model
+    leaves unexplained. An LA missing a variable gets no expectation (``reason`` says which).
+    """
+    from . import models
+
+    predictors = MODEL["predictors"]
+    columns = ["window_count", "window_population", "window_rate", *predictors, "region"]
+    used, _ = models.complete_cases(la_table, columns)
+    z = models.standardise(used, predictors)
+    fit = models.fit_count_models(z, "window_count", "window_population", predictors,
+                                  {"region": MODEL["reference_region"]})["negative_binomial"]
+    result, alpha = fit.result, fit.extra["alpha"]
+    exog = np.asarray(result.model.exog, dtype=float)
+    offset = np.log(fit.data["window_population"].to_numpy(dtype=float))
+    params = np.asarray(result.params, dtype=float)
+    rng = np.random.default_rng(seed)
+    betas = rng.multivariate_normal(params, np.asarray(result.cov_params(), dtype=float), size=draws)
+    mu = np.exp(exog @ betas.T + offset[:, None])  # LAs x draws
+    size = 1.0 / alpha
+    counts = rng.negative_binomial(size, size / (size + mu))
+    per10k = 10_000 / fit.data["window_population"].to_numpy(dtype=float)
+    tail = (1 - LEVEL) / 2
+    low, high = np.quantile(counts, [tail, 1 - tail], axis=1)
+    observed = fit.data["window_count"].to_numpy(dtype=float)
+    expected = np.exp(exog @ params + offset)
+    out = pd.DataFrame({
+        "observed_rate": observed * per10k,
+        "expected_rate": expected * per10k,
+        "pi_low": low * per10k,
+        "pi_high": high * per10k,
+        "share_below": (counts < observed[:, None]).mean(axis=1),
+    }, index=fit.data.index)
+    out["position"] = np.where(out["observed_rate"] > out["pi_high"], "above",
+                               np.where(out["observed_rate"] < out["pi_low"], "below", "within"))
+    out = out.reindex(la_table.index)
+    reasons = {}
+    for gss in la_table.index.difference(fit.data.index):
+        missing = [c for c in columns if pd.isna(la_table.loc[gss, c])]
+        reasons[gss] = ", ".join(missing)
+    if all_las is not None:  # the LAs the analysis excludes (the Isles of Scilly)
+        out = out.reindex(sorted(all_las))
+    out["reason"] = pd.Series(reasons, dtype=object).reindex(out.index)
+    window = la_table.attrs.get("window")
+    info = {"n": fit.n, "alpha": float(alpha), "formula": fit.formula, "window": window,
+            "window_years": list(range(window[0] + 1, window[1] + 1)) if window else None,
+            "rate_ratios": {t: float(np.exp(result.params[t])) for t in predictors},
+            "draws": draws, "seed": seed, "level": LEVEL}
+    return out.rename_axis("gss").reset_index(), info
+
+
+def compare_with_chapter(info: dict, coefficients: Path) -> float | None:
+    """Largest relative difference between our rate ratios and 09's (``table_09d``), or None."""
+    if not Path(coefficients).exists():
+        return None
+    table = pd.read_csv(coefficients)
+    nb = table[(table["model"] == "negative_binomial")].set_index("term")["rate_ratio"]
+    diffs = [abs(info["rate_ratios"][t] / nb[t] - 1) for t in info["rate_ratios"] if t in nb.index]
+    return float(max(diffs)) if diffs else None
+
+
+def ofsted_history(las: pd.DataFrame, sif: pd.DataFrame, ilacs_path: Path) -> pd.DataFrame:
+    """Every inspection of each 2017 LA: ``gss, framework, inspection, published, overall, note``.
+
+    SIF (2014-2018) from the processed ``ofsted_sif``; ILACS (2018-2025) from Ofsted's
+    "ILACS_inspection_history" sheet (header in row 3, GSS codes). A successor council's
+    inspection is listed under the 2017 council(s) it replaced, with a note naming it.
+    """
+    from .sources.ofsted import GRADE_LABELS, GRADES
+
+    sif = sif.assign(framework="SIF", note="",
+                     inspection=sif["inspection"].map({"first_sif": "first SIF inspection",
+                                                       "sif_reinspection": "SIF re-inspection"}))
+    rows = []
+    if Path(ilacs_path).exists():
+        sheet = read_sheet(ilacs_path, "ILACS_inspection_history")
+        header = [str(h).strip() for h in sheet.iloc[2]]
+        needed = ["Local authority area code", "Local authority name", "Publication date", "Inspection type",
+                  "Overall effectiveness"]
+        missing = [h for h in needed if h not in header]
+        if missing:
+            raise DataError(ilacs_path, f"sheet ILACS_inspection_history: header row 3 lacks {missing}")
+        body = sheet.iloc[3:].set_axis(header, axis=1)
+        body = body[body["Local authority area code"].astype(str).str.match(r"^E\d{8}$")]
+        known = set(las["gss"])
+        for _, r in body.iterrows():
+            code = OLD_GSS.get(r["Local authority area code"], r["Local authority area code"])
+            targets = SUCCESSORS.get(code, [code])
+            grade = GRADES.get(str(r["Overall effectiveness"]).strip().lower())
+            for target in targets:
+                if target not in known:
+                    continue
+                note = "" if target == code or code in ("E06000060", "E06000065", "E06000066") else \
+                    f"inspection of {r['Local authority name']}, the council that replaced it"
+                rows.append((target, "ILACS", str(r["Inspection type"]).replace("ILACS ", "").lower(),
+                             pd.Timestamp(r["Publication date"]), grade, note))
+    ilacs = pd.DataFrame(rows, columns=["gss", "framework", "inspection", "published", "overall", "note"])
+    out = pd.concat([sif[["gss", "framework", "inspection", "published", "overall", "note"]], ilacs],
+                    ignore_index=True)
+    out["grade"] = out["overall"].map(GRADE_LABELS)
+    return out.sort_values(["gss", "published", "framework"], ignore_index=True)
+
+
+def england_outlines(geojson: Path, lookup: Path, las: pd.DataFrame) -> tuple[dict, tuple]:
+    """``{2017 gss: [ring arrays]}`` of the 2023 districts dissolved to the 2017 councils
+    (via the 2023 upper-tier lookup and :data:`SUCCESSORS`), in an equirectangular projection
+    (x = longitude x cos 52.5 degrees, y = latitude), and the map's extent."""
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    lookup_table = read_csv(lookup, encoding="utf-8-sig")
+    require_columns(lookup_table, ["LTLA23CD", "UTLA23CD"], lookup)
+    upper = dict(zip(lookup_table["LTLA23CD"], lookup_table["UTLA23CD"]))
+    data = json.loads(Path(geojson).read_text())
+    by_upper: dict[str, list] = {}
+    for feature in data["features"]:
+        code = feature["properties"].get("LAD23CD", "")
+        if not code.startswith("E"):
+            continue
+        if code not in upper:
+            raise DataError(lookup, f"district {code} of {geojson.name} is not in the lookup")
+        by_upper.setdefault(upper[code], []).append(shape(feature["geometry"]).buffer(0))
+    to_2017: dict[str, list[str]] = {}
+    for code in by_upper:
+        for target in SUCCESSORS.get(OLD_GSS.get(code, code), [OLD_GSS.get(code, code)]):
+            to_2017.setdefault(target, []).append(code)
+    scale = np.cos(np.radians(52.5))
+    outlines = {}
+    for gss in sorted(las["gss"]):
+        parts = [g for code in to_2017.get(gss, []) for g in by_upper[code]]
+        if not parts:
+            raise DataError(geojson, f"no boundary for LA {gss}")
+        merged = unary_union(parts)
+        polygons = getattr(merged, "geoms", [merged])
+        outlines[gss] = [np.column_stack([np.asarray(p.exterior.xy[0]) * scale, np.asarray(p.exterior.xy[1])])
+                         for p in polygons if p.area > 0]
+    everything = np.vstack([ring for rings in outlines.values() for ring in rings])
+    extent = (*everything.min(axis=0), *everything.max(axis=0))
+    return outlines, tuple(float(v) for v in extent)
+
+
+# ---------------------------------------------------------------------------- build and cache
+
+def _inputs() -> list[Path]:
+    names = ["las", "cla_rates", "cla_rates_later", "cla_area_rates", "ofsted_sif", *[
+        "cla_counts", "population", "low_income", "workforce", "unit_cost", "innovation_round1"]]
+    from .sources.cla import LATER_EDITIONS
+    return ([paths.processed(f"{n}.parquet") for n in names]
+            + [(paths.FIGURES / "table_02d_la_averages.csv"), (paths.FIGURES / "associations.csv")]
+            + [paths.raw(p) for p in LATER_EDITIONS.values()]
+            + [paths.raw("stat_neighbours", "sn_april_2021.xlsx"),
+               paths.raw("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods"),
+               paths.raw("boundaries", "local_authority_districts_boundaries_LAD23.geojson"),
+               paths.raw("boundaries", "LTLA-UTLA_Apr23_Lookup_England-Wales.csv")])
+
+
+def cache_key() -> str:
+    """Hash of every input's bytes and of this module's source (a changed input rebuilds)."""
+    digest = hashlib.sha256(f"v{VERSION}".encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in _inputs():
+        if not path.exists():
+            raise DataError(path, "missing: run `make all` (processed data and figures) first")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def precompute() -> ProfileData:
+    """Compute the bundle for every LA from the processed data, figures/ and raw files."""
+    from . import panel as pn
+
+    las = read_parquet(paths.processed("las.parquet"))
+    las["region"] = las["region"].astype(str)
+    las["slug"] = las["la_name"].map(slug)
+    if las["slug"].duplicated().any():
+        raise DataError(paths.processed("las.parquet"), "two LA names give the same file name")
+    panel, tables = pn.load_panel(*MODEL["rate_period"])
+    window = pn.overlap_window(panel, MODEL["predictors"], MODEL["min_share"])
+    la_table = pn.build_la_table(panel, tables, las, MODEL["rate_period"], window,
+                                 MODEL["innovation_threshold"], MODEL["ofsted_cutoff"])
+    expected, info = expected_rates(la_table, all_las=las["gss"])
+    info["max_relative_difference_from_09"] = compare_with_chapter(
+        info, (paths.FIGURES / "table_09d_cross_sectional_coefficients.csv"))
+    associations = pd.read_csv((paths.FIGURES / "associations.csv"))
+    averages = pd.read_csv((paths.FIGURES / "table_02d_la_averages.csv"))
+    factors = factor_table(panel, la_table, associations, averages)
+    outlines, extent = england_outlines(
+        paths.raw("boundaries", "local_authority_districts_boundaries_LAD23.geojson"),
+        paths.raw("boundaries", "LTLA-UTLA_Apr23_Lookup_England-Wales.csv"), las)
+    return ProfileData(
+        las=las, rates=la_rates(las), england=england_rates(),
+        neighbours=read_neighbours(paths.raw("stat_neighbours", "sn_april_2021.xlsx"), las),
+        factors=factors, expected=expected, model=info,
+        ofsted=ofsted_history(las, tables["ofsted_sif"],
+                              paths.raw("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods")),
+        outlines=outlines, extent=extent, notes=dict(MAP_NOTES))
+
+
+_LOADED: dict[str, ProfileData] = {}
+
+
+def load(cache: Path | None = None, rebuild: bool = False) -> ProfileData:
+    """The bundle: from memory, else from the cache if its inputs are unchanged, else computed
+    (and cached). One kernel rendering many profiles computes it at most once."""
+    cache = Path(cache or CACHE)
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in _inputs() if p.exists())
+    if not rebuild and stamp in _LOADED:
+        return _LOADED[stamp]
+    key = cache_key()
+    data = None
+    if not rebuild and cache.exists():
+        try:
+            stored_key, data = pickle.loads(cache.read_bytes())
+            data = data if stored_key == key else None
+        except Exception:  # an unreadable cache is rebuilt
+            data = None
+    if data is None:
+        data = precompute()
+        write_bytes(pickle.dumps((key, data)), cache)
+    _LOADED.clear()
+    _LOADED[stamp] = data
+    return data
+
+
+# ---------------------------------------------------------------------------- one LA: words
+
+def fmt(value, pattern: str = "{:.1f}") -> str:
+    """A number for a sentence, or "not available"."""
+    return "not available" if value is None or pd.isna(value) else pattern.format(value)
+
+
+def join_words(items: list[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    items = [str(i) for i in items]
+    return "" if not items else items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def names(data: ProfileData, codes) -> list[str]:
+    lookup = dict(zip(data.las["gss"], data.las["la_name"]))
+    return [lookup[c] for c in codes]
+
+
+def rate_series(data: ProfileData, gss: str) -> pd.DataFrame:
+    """``year, la, england, region, neighbours``: region is the median rate of the LAs of the
+    LA's region (the analysis LAs, with a published rate that year), neighbours the median of
+    its statistical neighbours with a published rate that year (``n_neighbours`` of them)."""
+    rates = data.rates.pivot(index="year", columns="gss", values="rate_per_10k")
+    near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"].tolist()
+    las = data.las.set_index("gss")
+    excluded = las["excluded"].astype(bool) if "excluded" in las else pd.Series(False, index=las.index)
+    same_region = las.index[(las["region"] == las.loc[gss, "region"]) & ~excluded]
+    out = pd.DataFrame({"la": rates[gss],
+                        "england": data.england.set_index("year")["rate_per_10k"].reindex(rates.index),
+                        "region": rates[[g for g in same_region if g in rates.columns]].median(axis=1),
+                        "neighbours": rates[near].median(axis=1) if near else np.nan,
+                        "n_neighbours": rates[near].notna().sum(axis=1) if near else 0})
+    return out.rename_axis("year").reset_index()
+
+
+def rate_sentences(data: ProfileData, gss: str) -> list[str]:
+    """The rate's level and trend beside England's, in words."""
+    row = data.las.set_index("gss").loc[gss]
+    series = rate_series(data, gss).dropna(subset=["la"])
+    if series.empty:
+        return [f"No rate of children looked after is published for {row.la_name} in these years."]
+    first, last = series.iloc[0], series.iloc[-1]
+    words = []
+    for point in (first, last):
+        ratio = point.la / point.england if point.england else np.nan
+        side = ("above" if point.la > point.england else "below" if point.la < point.england else "equal to")
+        words.append(f"{fmt(point.la, '{:.0f}')} per 10,000 children in {int(point.year)}, "
+                     f"{side} England's {fmt(point.england, '{:.0f}')}"
+                     + (f" ({fmt(ratio, '{:.2f}')} times England's rate)" if side != "equal to" and point.la > 0 else ""))
+    change = last.la - first.la
+    england_change = last.england - first.england
+    trend = (f"From {int(first.year)} to {int(last.year)} the rate {'rose' if change > 0 else 'fell' if change < 0 else 'did not change'}"
+             + (f" by {fmt(abs(change), '{:.0f}')} per 10,000" if change else "")
+             + f", while England's {'rose' if england_change > 0 else 'fell' if england_change < 0 else 'did not change'}"
+             + (f" by {fmt(abs(england_change), '{:.0f}')}." if england_change else "."))
+    out = [f"{row.la_name} had {words[0]}; its latest published rate is {words[1]}.", trend]
+    missing = sorted(set(range(int(data.rates["year"].min()), int(data.rates["year"].max()) + 1))
+                     - set(series["year"].astype(int)))
+    if missing:
+        why = ("the council was abolished in a reorganisation" if gss in ABOLISHED
+               else "suppressed or not published")
+        out.append(f"No rate for {join_words(map(str, missing))} ({why}).")
+    return out
+
+
+def neighbour_table(data: ProfileData, gss: str) -> pd.DataFrame:
+    """The LA's statistical neighbours with their region and first and latest rates."""
+    near = data.neighbours[data.neighbours["gss"] == gss]
+    las = data.las.set_index("gss")
+    rates = data.rates.pivot(index="gss", columns="year", values="rate_per_10k")
+    first, last = int(rates.columns.min()), int(rates.columns.max())
+    return pd.DataFrame({
+        "closeness": near["closeness"].str.capitalize().to_numpy(),
+        "region": las.loc[near["neighbour_gss"], "region"].to_numpy(),
+        f"rate {first}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], first]],
+        f"rate {last}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], last]],
+    }, index=pd.Index(las.loc[near["neighbour_gss"], "la_name"].to_numpy(), name="statistical neighbour"))
+
+
+def neighbour_sentences(data: ProfileData, gss: str) -> list[str]:
+    row = data.las.set_index("gss").loc[gss]
+    near = data.neighbours[data.neighbours["gss"] == gss]
+    if near.empty:
+        return [f"DfE's April 2021 list gives no statistical neighbours for {row.la_name}."]
+    series_all = rate_series(data, gss)
+    series = series_all.dropna(subset=["la"])
+    latest = series_all.dropna(subset=["region"]).iloc[-1] if series_all["region"].notna().any() else None
+    out = [f"{row.la_name} is a {row.la_type.lower()} in the {row.region} region"
+           + (f" (median LA rate {fmt(latest.region, '{:.0f}')} per 10,000 in {int(latest.year)})" if latest is not None else "")
+           + ". Its ten closest statistical "
+           f"neighbours on DfE's April 2021 list are {join_words(names(data, near['neighbour_gss']))}."]
+    if not series.empty:
+        last = series.iloc[-1]
+        if last.n_neighbours:
+            side = "higher than" if last.la > last.neighbours else "lower than" if last.la < last.neighbours else "equal to"
+            out.append(f"In {int(last.year)} its rate ({fmt(last.la, '{:.0f}')}) was {side} the median of the "
+                       f"{int(last.n_neighbours)} neighbours with a published rate ({fmt(last.neighbours, '{:.0f}')}).")
+    return out
+
+
+FIFTHS = {1: "the lowest fifth", 2: "the second-lowest fifth", 3: "the middle fifth",
+          4: "the second-highest fifth", 5: "the highest fifth"}
+
+
+def factor_rows(data: ProfileData, gss: str) -> pd.DataFrame:
+    """The LA's position on every factor, as a readable table."""
+    rows = data.factors[data.factors["gss"] == gss].set_index("factor")
+    rows = rows.reindex([o for o in FACTOR_ORDER if o in rows.index])
+    def value(r):
+        if r.name == "innovation":
+            return "not available" if pd.isna(r.value) else ("yes" if r.value else "no")
+        if r.name == "ofsted_overall" and pd.notna(r.value):
+            from .sources.ofsted import GRADE_LABELS
+            return GRADE_LABELS[int(r.value)]
+        return fmt(r.value, r.fmt)
+    return pd.DataFrame({
+        "factor": rows["label"].to_numpy(),
+        "years": rows["years"],
+        "this LA": [value(r) for _, r in rows.iterrows()],
+        "rank (1 = highest)": [("" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {int(r['n'])}") for _, r in rows.iterrows()],
+        "position": [FIFTHS.get(r.fifth, "") if pd.notna(r.fifth) else "" for _, r in rows.iterrows()],
+        "median LA": [("" if pd.isna(r["median"]) else fmt(r["median"], r.fmt)) for _, r in rows.iterrows()],
+    }).set_index("factor")
+
+
+FACTOR_ORDER = ["average_rate", "average_change", *[f[0] for f in FACTORS], "ofsted_overall", "innovation"]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def rank_words(rank: float, n: int) -> str:
+    """``3, 151`` -> "3rd highest of 151"; ``149, 151`` -> "3rd lowest of 151"."""
+    rank = int(rank)
+    if rank <= (n + 1) / 2:
+        return f"{_ordinal(rank)} highest of {n}"
+    return f"{_ordinal(n - rank + 1)} lowest of {n}"
+
+
+def factor_sentences(data: ProfileData, gss: str) -> list[str]:
+    """One sentence per factor: the LA's value and rank among the LAs with a value."""
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    rows = data.factors[data.factors["gss"] == gss].set_index("factor")
+    out = []
+    for factor in [f for f in FACTOR_ORDER if f in rows.index]:
+        r = rows.loc[factor]
+        if factor == "innovation":
+            if pd.notna(r.value):
+                out.append(f"{name} {'took' if r.value else 'did not take'} part in round 1 of the Innovation "
+                           f"Programme ({MODEL['innovation_threshold']} or confirmed in the compiled list).")
+            continue
+        if pd.isna(r.value):
+            out.append(f"{_cap(r.label)} ({r.years}): no value for {name}.")
+            continue
+        if factor == "ofsted_overall":
+            from .sources.ofsted import GRADE_LABELS
+            same = int(((data.factors["factor"] == factor) & (data.factors["value"] == r.value)).sum())
+            out.append(f"Its latest SIF overall grade published by {MODEL['ofsted_cutoff']} was "
+                       f"{GRADE_LABELS[int(r.value)]}, as for {same} of the {int(r.n)} LAs.")
+            continue
+        out.append(f"{_cap(r.label)} ({r.years}): {fmt(r.value, r.fmt)}, the {rank_words(r['rank'], int(r.n))} "
+                   f"LAs ({FIFTHS[int(r.fifth)]}; median LA {fmt(r['median'], r.fmt)}).")
+    return out
+
+
+def study_sentences(data: ProfileData) -> list[str]:
+    """What the study's single-factor tests found, from figures/associations.csv (same for all LAs)."""
+    rows = data.factors.drop_duplicates("factor").dropna(subset=["p_value"]).set_index("factor")
+    wide = data.factors.pivot(index="gss", columns="factor", values="value")
+    out = []
+    for factor in [f for f in FACTOR_ORDER if f in rows.index]:
+        r = rows.loc[factor]
+        verdict = "" if r.significant else ", not significant at the 5% level"
+        if r.test == "spearman":
+            direction = "higher" if r.statistic > 0 else "lower"
+            out.append(f"{_cap(r.label)}: LAs with higher values had {direction} average rates "
+                       f"(Spearman's rho {r.statistic:.2f}, p = {r.p_value:.2g}{verdict}).")
+        else:
+            medians = wide.groupby(wide[factor])["average_rate"].median()
+            if 0.0 in medians.index and 1.0 in medians.index:
+                direction = "lower" if medians[1.0] < medians[0.0] else "higher"
+                out.append(f"{_cap(r.label)}: these LAs had {direction} average rates than the others (median "
+                           f"{medians[1.0]:.0f} against {medians[0.0]:.0f} per 10,000; Mann-Whitney U "
+                           f"{r.statistic:.0f}, p = {r.p_value:.2g}{verdict}).")
+    return out
+
+
+def expected_sentences(data: ProfileData, gss: str) -> list[str]:
+    """The observed rate against the joint model's expectation, in words."""
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    r = data.expected.set_index("gss").loc[gss]
+    years = data.model["window_years"]
+    when = f"the year ending March {join_words(map(str, years))}"
+    if pd.isna(r.expected_rate):
+        why = (f"it lacks {join_words(MODEL_WORDS.get(c, c) for c in r.reason.split(', '))}"
+               if isinstance(r.reason, str) and r.reason
+               else "it is excluded from the study's analyses")
+        return [f"{name} is not in the joint model ({why}), so no expected rate can be given."]
+    where = {"above": "above the interval: higher than its poverty, workforce, spending and region would predict",
+             "below": "below the interval: lower than its poverty, workforce, spending and region would predict",
+             "within": "within the interval: about what its poverty, workforce, spending and region would predict"}
+    return [f"In {when}, {name}'s rate was {fmt(r.observed_rate, '{:.0f}')} per 10,000; the joint model of "
+            f"chapter 09 expects {fmt(r.expected_rate, '{:.0f}')} (95% prediction interval "
+            f"{fmt(r.pi_low, '{:.0f}')} to {fmt(r.pi_high, '{:.0f}')}). The observed rate is {where[r.position]}.",
+            f"{fmt(100 * r.share_below, '{:.0f}')}% of the rates simulated from the model for an LA like "
+            f"{name} are below its observed rate."]
+
+
+def ofsted_table(data: ProfileData, gss: str) -> pd.DataFrame:
+    rows = data.ofsted[data.ofsted["gss"] == gss]
+    return pd.DataFrame({"framework": rows["framework"].to_numpy(), "inspection": rows["inspection"].to_numpy(),
+                         "overall effectiveness": rows["grade"].fillna("-").to_numpy(), "note": rows["note"].to_numpy()},
+                        index=pd.Index(rows["published"].dt.strftime("%Y-%m-%d").to_numpy(), name="published"))
+
+
+def ofsted_sentences(data: ProfileData, gss: str) -> list[str]:
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    rows = data.ofsted[data.ofsted["gss"] == gss].dropna(subset=["grade"])
+    if rows.empty:
+        return [f"Ofsted's files hold no judged inspection of {name}'s children's services."]
+    first, last = rows.iloc[0], rows.iloc[-1]
+    times = {1: "once", 2: "twice"}.get(len(rows), f"{len(rows)} times")
+    out = [f"Ofsted judged {name}'s children's services {times} from "
+           f"{first.published:%B %Y} to {last.published:%B %Y}: first {first.grade} ({first.framework}), "
+           f"most recently {last.grade} ({last.framework}, {last.published:%B %Y})."]
+    if isinstance(last.note, str) and last.note:
+        out.append(f"The latest is an {last.note}.")
+    return out
+
+
+def caveat_sentences(data: ProfileData, gss: str) -> list[str]:
+    """Caveats specific to this LA (geography, missing data)."""
+    out = []
+    if gss in data.notes:
+        out.append(f"The map: {data.notes[gss]}.")
+    if gss in ABOLISHED:
+        out.append("This council was abolished in a reorganisation after 2017; its neighbour list is DfE's "
+                   "list for the old council, and later inspections are of the council that replaced it.")
+    if data.las.set_index("gss").loc[gss, "excluded"]:
+        out.append("The Isles of Scilly are excluded from every analysis of the study (no child was looked "
+                   "after there in 2012-2017 and their figures are suppressed).")
+    return out
+
+
+# ---------------------------------------------------------------------------- one LA: figures
+
+def plot_rates(data: ProfileData, gss: str, ax=None):
+    """The LA's rate per 10,000 by year beside England and its neighbours' median."""
+    import matplotlib.pyplot as plt
+
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    series = rate_series(data, gss)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.8))
+    ax.plot(series["year"], series["la"], marker="o", color="#c0392b", label=name, zorder=3)
+    ax.plot(series["year"], series["england"], color="#222222", linestyle="--", label="England")
+    if series["n_neighbours"].gt(0).any():
+        ax.plot(series["year"], series["neighbours"], color="#2e86c1", linestyle=":",
+                label="statistical neighbours (median)")
+    region = data.las.set_index("gss").loc[gss, "region"]
+    ax.plot(series["year"], series["region"], color="#7d8c3c", linestyle="-.", label=f"LAs of {region} (median)")
+    ax.set_xlabel("year ending 31 March")
+    ax.set_ylabel("children looked after per 10,000 under-18s")
+    ax.set_title(f"{name}: rate of children looked after, {int(series.year.min())}-{int(series.year.max())}")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(__import__("matplotlib").ticker.MaxNLocator(integer=True))
+    ax.legend(loc="lower left", fontsize=9)
+    ax.figure.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.9)
+    return ax
+
+
+def rates_alt(data: ProfileData, gss: str) -> str:
+    """Alt text of :func:`plot_rates`, with the numbers it shows."""
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    series = rate_series(data, gss).dropna(subset=["la"])
+    text = (f"Line chart of the rate of children looked after per 10,000 children by year, {name} beside England,"
+            f" the median LA of its region and the median of its statistical neighbours.")
+    if not series.empty:
+        a, b = series.iloc[0], series.iloc[-1]
+        text += (f" {name}: {fmt(a.la, '{:.0f}')} in {int(a.year)}, {fmt(b.la, '{:.0f}')} in {int(b.year)};"
+                 f" England: {fmt(a.england, '{:.0f}')} and {fmt(b.england, '{:.0f}')}.")
+    return text
+
+
+def map_alt(data: ProfileData, gss: str) -> str:
+    """Alt text of :func:`plot_map`."""
+    row = data.las.set_index("gss").loc[gss]
+    near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"]
+    return (f"Map of England's local authorities with {row.la_name} ({row.region}) in red and its statistical "
+            f"neighbours in blue: {join_words(names(data, near)) or 'none'}.")
+
+
+def show(fig, alt: str):
+    """Display ``fig`` as a PNG with alt text (deterministic bytes), and close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    from .plots import DPI
+
+    buffer = io.BytesIO()
+    # Fixed margins (set by the plot functions), not bbox_inches="tight", which draws twice.
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", alt=alt))
+
+
+def plot_map(data: ProfileData, gss: str, ax=None):
+    """England's 152 LAs, the LA in red and its statistical neighbours in blue."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Patch, Polygon
+
+    near = set(data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 6.2))
+    colours = {"la": "#c0392b", "near": "#5dade2", "other": "#e5e5e5"}
+    patches, faces = [], []
+    for code in sorted(data.outlines, key=lambda c: (c == gss, c in near, c)):
+        kind = "la" if code == gss else "near" if code in near else "other"
+        for ring in data.outlines[code]:
+            patches.append(Polygon(ring, closed=True))
+            faces.append(colours[kind])
+    ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="white", linewidths=0.3))
+    x0, y0, x1, y1 = data.extent
+    ax.set_xlim(x0 - 0.1, x1 + 0.1)
+    ax.set_ylim(y0 - 0.1, y1 + 0.1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    name = data.las.set_index("gss").loc[gss, "la_name"]
+    ax.legend(handles=[Patch(color=colours["la"], label=name),
+                       Patch(color=colours["near"], label="its statistical neighbours")],
+              loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(f"{name} and its statistical neighbours")
+    ax.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
+    return ax
