@@ -90,7 +90,7 @@ unit: $(ENV_STAMP)
 
 nbval: $(ENV_STAMP) $(RAW_STAMP)
 	rm -rf build/test-figures && mkdir -p build/test-figures
-	CARERATES_FIGURES=$(CURDIR)/build/test-figures $(PY) -m pytest -q --nbval \
+	CARERATES_FIGURES="$(CURDIR)/build/test-figures" $(PY) -m pytest -q --nbval \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
 	  notebooks/[0-9][0-9]_*.ipynb
 
