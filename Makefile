@@ -85,7 +85,8 @@ notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook 
 test: unit nbval  ## run every test (unit, findings, notebooks, figure bytes)
 	CARERATES_REBUILT_FIGURES=build/test-figures $(PY) -m pytest -q tests/test_rebuilt_figures.py
 
-unit: $(ENV_STAMP)
+# The data first: tests that need data/raw must run, not skip (in CI a skip fails).
+unit: $(RAW_STAMP) | $(ENV_STAMP)
 	$(PY) -m pytest -q tests
 
 nbval: $(ENV_STAMP) $(RAW_STAMP)
