@@ -73,9 +73,11 @@ $(STAMPS)/09_multivariate.done: notebooks/09_multivariate.ipynb $(CHAPTERS:%=$(S
 	$(RUN) $<
 	@mkdir -p $(@D) && touch $@
 
+# NAME reaches the command through the environment (make exports command-line variables),
+# never pasted into the shell line, so no value of it can run a command.
 notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook NAME=my_model
-	@test -n "$(NAME)" || { echo "usage: make notebook NAME=short_name" >&2; exit 2; }
-	$(PY) -m carerates.new_notebook "$(NAME)"
+	@test -n "$${NAME:-}" || { echo "usage: make notebook NAME=short_name" >&2; exit 2; }
+	@$(PY) -m carerates.new_notebook "$$NAME"
 
 # --- tests -------------------------------------------------------------------------
 # 1. unit tests of the library and checks of the key findings in figures/;

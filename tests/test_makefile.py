@@ -69,3 +69,16 @@ def test_nbval_target_works_in_a_path_with_a_space(tmp_path):
     assert "1 passed" in result.stdout
     assert (root / "build" / "test-figures").is_dir()
     assert json.loads((root / "notebooks" / "01_check.ipynb").read_text())["cells"][0]["outputs"]
+
+
+def test_make_notebook_passes_name_safely(tmp_path):
+    root = copy_compendium(tmp_path, "notebooks/_template.ipynb")
+    result = make(root, "notebook", 'NAME=x"; touch pwned; echo "', check=False)
+    assert result.returncode != 0
+    assert "notebook name" in result.stderr
+    assert not (root / "pwned").exists() and not (root / "notebooks" / "pwned").exists()
+    assert sorted(p.name for p in (root / "notebooks").iterdir()) == ["_template.ipynb"]
+    result = make(root, "notebook", "NAME=it's", check=False)
+    assert result.returncode != 0 and "notebook name" in result.stderr
+    make(root, "notebook", "NAME=care_models")
+    assert (root / "notebooks" / "01_care_models.ipynb").is_file()
