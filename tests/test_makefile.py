@@ -82,3 +82,82 @@ def test_make_notebook_passes_name_safely(tmp_path):
     assert result.returncode != 0 and "notebook name" in result.stderr
     make(root, "notebook", "NAME=care_models")
     assert (root / "notebooks" / "01_care_models.ipynb").is_file()
+
+
+INGEST_STUB = [
+    "from carerates import io, paths",
+    "io.write_bytes(b'rows 3\\n', paths.processed('stub.txt'))\nprint('ingested')",
+]
+TEMPLATE_CELLS = [
+    ("markdown", "# {{NUMBER}} {{TITLE}}"),
+    ("code", "factor = 2"),
+    ("code", "from carerates import io, paths\n"
+             "rows = int(paths.readable_path(paths.processed('stub.txt')).read_text().split()[1])\n"
+             "io.write_bytes(f'{rows * factor}\\n'.encode(), paths.figure('table_{{NUMBER}}_stub.csv'))\n"
+             "print(rows * factor)"),
+]
+
+
+def write_notebook(path, cells, metadata=None):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.update(metadata or {})
+    for kind, source in cells:
+        cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        nb.cells.append(cell)
+    nb.cells[1].metadata["tags"] = ["parameters"] if len(nb.cells) > 1 else []
+    nbformat.write(nb, path)
+
+
+def test_a_new_chapter_joins_make_all_and_nbval_without_a_makefile_edit(tmp_path):
+    """`make notebook` in a copy (path with a space); `make all` and `make nbval` pick it up."""
+    root = copy_compendium(tmp_path)
+    makefile = (root / "Makefile").read_bytes()
+    write_notebook(root / "notebooks" / "01_ingest.ipynb", [("code", c) for c in INGEST_STUB])
+    write_notebook(root / "notebooks" / "_template.ipynb", TEMPLATE_CELLS,
+                   metadata={"carerates": {"depends": ["01_ingest"]}})
+    make(root, "notebook", "NAME=extra_chapter")
+    chapter = root / "notebooks" / "02_extra_chapter.ipynb"
+    assert chapter.is_file()
+
+    result = make(root, "all", "JOBS=2")
+    assert "01_ingest" in result.stdout and "02_extra_chapter" in result.stdout
+    assert "Results: notebooks/" in result.stdout
+    assert "TCP" not in result.stdout + result.stderr
+    assert (root / "figures" / "table_02_stub.csv").read_text() == "6\n"
+    assert (root / "build" / "stamps" / "02_extra_chapter.done").is_file()
+    executed = json.loads(chapter.read_text())
+    assert "".join(executed["cells"][2]["outputs"][0]["text"]) == "6\n"
+    # Nothing changed: nothing runs. The chapter's notebook changed: only it runs.
+    assert "Up to date" in make(root, "all").stdout
+    os.utime(chapter)
+    again = make(root, "all")
+    assert "02_extra_chapter" in again.stdout and "01_ingest" not in again.stdout
+
+    result = make(root, "nbval", "JOBS=2")
+    assert result.stdout.count("2 passed") == 2 and "failed" not in result.stdout  # 01, then 02
+    assert (root / "build" / "test-figures" / "table_02_stub.csv").read_text() == "6\n"
+    assert (root / "Makefile").read_bytes() == makefile
+
+
+def test_help_lists_every_target(tmp_path):
+    root = copy_compendium(tmp_path)
+    text = (root / "Makefile").read_text()
+    phony = " ".join(line for line in text.replace("\\\n", " ").splitlines() if line.startswith(".PHONY:"))
+    targets = phony.split(":", 1)[1].split()
+    listed = [line.split()[0] for line in make(root, "help").stdout.splitlines() if line.strip()]
+    assert sorted(listed) == sorted(targets)
+
+
+def test_python_older_than_3_11_gets_a_clear_message(tmp_path):
+    root = copy_compendium(tmp_path)
+    (root / ".venv").unlink()
+    fake = tmp_path / "python3.10"
+    fake.write_text("#!/bin/sh\n"
+                    "if [ \"$1\" = --version ]; then echo 'Python 3.10.12'; exit 0; fi\n"
+                    "exec python3 -c 'import sys; sys.exit(1)'\n")
+    fake.chmod(0o755)
+    result = make(root, "env", f"PYTHON={fake}", check=False)
+    assert result.returncode != 0
+    assert "needs Python 3.11 or newer" in result.stderr and "Python 3.10.12" in result.stderr
+    assert not (root / ".venv").exists()

@@ -70,9 +70,13 @@ def _is_nbval_cell(item) -> bool:
     return type(item).__name__ == "NbCellItem"
 
 
-def _marker_dir() -> Path | None:
-    figures = os.environ.get("CARERATES_FIGURES")
-    return Path(figures) / ".nbval-done" if figures else None
+def _marker_dir(config) -> Path:
+    """Where this session's finished notebooks are marked (shared by the xdist workers)."""
+    workerinput = getattr(config, "workerinput", None)
+    run = workerinput["testrunuid"] if workerinput else f"pid{os.getpid()}"
+    from . import paths
+
+    return paths.ROOT / "build" / "nbval-done" / run
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -98,9 +102,9 @@ def pytest_collection_modifyitems(session, config, items):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     waits = getattr(item, "_carerates_wait_for", None)
-    markers = _marker_dir()
-    if not waits or markers is None:
+    if not waits:
         return
+    markers = _marker_dir(item.config)
     deadline = time.monotonic() + WAIT_LIMIT
     while True:
         if all((markers / f"{d}.done").exists() for d in waits):
@@ -115,8 +119,8 @@ def pytest_runtest_teardown(item, nextitem):
     """After a notebook's last cell (passed or not: its dependants then fail on their own if
     what it writes is missing), let the notebooks waiting for it start."""
     stem = getattr(item, "_carerates_last", None)
-    markers = _marker_dir()
-    if stem is None or markers is None:
+    if stem is None:
         return
+    markers = _marker_dir(item.config)
     markers.mkdir(parents=True, exist_ok=True)
     (markers / f"{stem}.done").touch()
