@@ -36,7 +36,8 @@ INGEST := notebooks/01_ingest.ipynb
 TEST_FIGURES := build/test-figures
 NBVAL := $(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 # Tests of the pipeline itself: they need no data, so they run while 01_ingest is checked.
-PIPELINE_TESTS := tests/test_run.py tests/test_makefile.py tests/test_new_notebook.py tests/test_testing_plugin.py
+PIPELINE_TESTS := tests/test_run.py tests/test_pipeline.py tests/test_makefile.py tests/test_new_notebook.py \
+                  tests/test_testing_plugin.py
 
 .PHONY: all env kernel lab data verify-data data-download test unit nbval clean clean-all notebook \
         benchmark help check-python test-pipeline test-data nbval-ingest nbval-chapters
