@@ -293,54 +293,84 @@ def _quiet_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-async def _execute_cells(notebook: Path, content: dict, env: dict, log_path: Path) -> dict:
-    """Run every cell of ``content`` in a fresh kernel; return the executed notebook (a dict)."""
-    _quiet_imports()
-    import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import ensure_async
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+#: Imported in a kernel started ahead of its turn (a "warm" kernel), so the notebook's own
+#: imports are instant. Importing prints nothing, so the notebook's outputs do not change.
+WARM_IMPORTS = ("import numpy, pandas, scipy.stats, statsmodels.api, seaborn, matplotlib.pyplot\n"
+                "import carerates.io, carerates.plots")
 
-    nb = nbformat.reads(json.dumps(content), as_version=4)
-    kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
-    with tempfile.TemporaryDirectory(prefix="carerates-kernel-") as runtime, \
-            open(log_path, "w", encoding="utf-8") as log:
+
+class Kernel:
+    """One kernel for one notebook: started (and warmed) first, then runs the cells, then stops."""
+
+    def __init__(self, notebook: Path, env: dict, log_path: Path):
+        self.notebook, self.env, self.log_path = notebook, env, log_path
+        self.km = self.kc = self.log = self.runtime = None
+
+    async def start(self, kernel_name: str = "python3", warm: bool = False) -> None:
+        _quiet_imports()
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import ensure_async
+
+        self.runtime = tempfile.TemporaryDirectory(prefix="carerates-kernel-")
+        self.log = open(self.log_path, "w", encoding="utf-8")
         # IPC sockets in a private folder: no TCP ports, no "running over TCP" warning.
-        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                connection_file=str(Path(runtime) / "kernel.json"))
-        client = NotebookClient(nb, km=km, timeout=None, allow_errors=False, record_timing=False,
-                                kernel_name=kernel_name)
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     connection_file=str(Path(self.runtime.name) / "kernel.json"))
+        await self.km.start_kernel(env=self.env, cwd=str(self.notebook.parent), stdout=self.log, stderr=self.log)
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        await self.kc.wait_for_ready(timeout=120)
+        if warm:
+            reply = await self.kc.execute_interactive(WARM_IMPORTS, silent=True, store_history=False,
+                                                      allow_stdin=False, output_hook=lambda msg: None)
+            if reply["content"].get("status") != "ok":  # harmless: the notebook imports what it needs
+                self.log.write(f"warm-up imports failed: {reply['content'].get('evalue')}\n")
+
+    async def execute(self, content: dict) -> dict:
+        """Run every cell of ``content``; return the executed notebook (a dict). Raises RunError."""
+        import nbformat
+        from jupyter_core.utils import ensure_async
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        nb = nbformat.reads(json.dumps(content), as_version=4)
+        client = NotebookClient(nb, km=self.km, timeout=None, allow_errors=False, record_timing=False)
+        client.kc = self.kc
         client.reset_execution_trackers()
-        started = False
+        reply = await client.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+        if reply is not None and "language_info" in reply["content"]:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            try:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            except CellExecutionError as err:
+                self.log.write(f"\ncell {index + 1} failed:\n{err}\n")
+                first = _source(cell).strip().splitlines()[:1]
+                raise RunError(f"cell {index + 1} ({first[0][:60] if first else 'empty'}...) raised "
+                               f"{err.ename}: {err.evalue}") from None
+        return json.loads(nbformat.writes(nb))
+
+    async def stop(self, now: bool = False) -> None:
+        """Ask the kernel to exit (no interrupt first: jupyter_client's shutdown_kernel sends
+        one, and the kernel then logs "KeyboardInterrupt caught in kernel"); ``now``: kill it."""
+        from jupyter_core.utils import ensure_async
+
         try:
-            await km.start_kernel(env=env, cwd=str(notebook.parent), stdout=log, stderr=log)
-            started = True
-            await client.async_start_new_kernel_client()
-            reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
-            if reply is not None and "language_info" in reply["content"]:
-                nb.metadata["language_info"] = reply["content"]["language_info"]
-            for index, cell in enumerate(nb.cells):
-                try:
-                    await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-                except CellExecutionError as err:
-                    log.write(f"\ncell {index} failed:\n{err}\n")
-                    first = _source(cell).strip().splitlines()[:1]
-                    raise RunError(f"cell {index + 1} ({first[0][:60] if first else 'empty'}...) raised "
-                                   f"{err.ename}: {err.evalue}") from None
-            await ensure_async(client.kc.stop_channels())
-            # Ask the kernel to exit; no interrupt first (jupyter_client's shutdown_kernel
-            # sends one, and the kernel logs "KeyboardInterrupt caught in kernel").
-            await km.request_shutdown()
-            await km.finish_shutdown(waittime=5, pollinterval=0.02)
-            await km.cleanup_resources()
-            started = False
+            if self.kc is not None:
+                await ensure_async(self.kc.stop_channels())
+            if self.km is not None and self.km.has_kernel:
+                if now:
+                    await self.km.shutdown_kernel(now=True)
+                else:
+                    await self.km.request_shutdown()
+                    await self.km.finish_shutdown(waittime=5, pollinterval=0.02)
+                    await self.km.cleanup_resources()
         finally:
-            if started:  # failed or cancelled: stop the kernel now
-                if client.kc is not None:
-                    await ensure_async(client.kc.stop_channels())
-                await km.shutdown_kernel(now=True)
-    return json.loads(nbformat.writes(nb))
+            if self.log is not None:
+                self.log.close()
+            if self.runtime is not None:
+                self.runtime.cleanup()
+            self.km = self.kc = self.log = self.runtime = None
 
 
 class Job:
@@ -373,22 +403,28 @@ class Job:
         self.content = content
         return content
 
-    async def run(self, content: dict | None = None) -> list[Path]:
-        """Execute; on success move the staged files and write the notebook. Raises RunError."""
-        content = content if content is not None else (self.content or self.load())
+    async def start(self, warm: bool = False) -> None:
+        """Make the stage and start the kernel (``warm``: import the stack too)."""
         build = paths.ROOT / "build"
         (build / "logs").mkdir(parents=True, exist_ok=True)
-        log_path = build / "logs" / f"{self.notebook.stem}.log"
-        stage_root = Path(tempfile.mkdtemp(dir=build, prefix=f"stage-{self.notebook.stem}-pid{os.getpid()}-"))
+        self.stage_root = Path(tempfile.mkdtemp(dir=build, prefix=f"stage-{self.notebook.stem}-pid{os.getpid()}-"))
+        stage = self.stage_root / "files"
+        stage.mkdir()
+        env = {**os.environ, **deterministic_env(), "CARERATES_STAGE": str(stage),
+               "CARERATES_ROOT": str(paths.ROOT)}
+        if self.parameters:  # figures go to the stage, then to build/runs/<name>/figures
+            env.pop("CARERATES_FIGURES", None)
+        self.kernel = Kernel(self.notebook, env, build / "logs" / f"{self.notebook.stem}.log")
+        kernel_name = (self.content or {}).get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+        await self.kernel.start(kernel_name, warm=warm)
+
+    async def finish(self) -> list[Path]:
+        """Run the cells in the started kernel; on success move the staged files and write the notebook."""
+        content = self.content if self.content is not None else self.load()
         try:
-            stage = stage_root / "files"
-            stage.mkdir()
-            env = {**os.environ, **deterministic_env(), "CARERATES_STAGE": str(stage),
-                   "CARERATES_ROOT": str(paths.ROOT)}
-            if self.parameters:  # figures go to the stage, then to build/runs/<name>/figures
-                env.pop("CARERATES_FIGURES", None)
-            executed = await _execute_cells(self.notebook, content, env, log_path)
-            moved = _move_staged(stage, self.destination)
+            executed = await self.kernel.execute(content)
+            await self.kernel.stop()
+            moved = _move_staged(self.stage_root / "files", self.destination)
             text = json.dumps(strip_volatile(executed), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
             if not (self.output.is_file() and self.output.read_text(encoding="utf-8") == text):
                 _write_atomic(self.output, text)
@@ -397,7 +433,29 @@ class Job:
                 self.stamp.touch()
             return moved
         finally:
-            shutil.rmtree(stage_root, ignore_errors=True)
+            await self.abandon()
+
+    async def abandon(self) -> None:
+        """Stop the kernel if it runs and remove the stage (nothing is kept)."""
+        kernel, self.kernel = getattr(self, "kernel", None), None
+        try:
+            if kernel is not None:
+                await kernel.stop(now=True)
+        finally:
+            stage_root, self.stage_root = getattr(self, "stage_root", None), None
+            if stage_root is not None:
+                shutil.rmtree(stage_root, ignore_errors=True)
+
+    async def run(self) -> list[Path]:
+        """Start a kernel and run the notebook (see :meth:`finish`). Raises RunError."""
+        if self.content is None:
+            self.load()
+        try:
+            await self.start()
+        except BaseException:
+            await self.abandon()
+            raise
+        return await self.finish()
 
 
 def _shown(path: Path) -> str:
@@ -427,35 +485,63 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
     slots = asyncio.Semaphore(max(1, parallel))
     width = max(len(stem) for stem in by_stem)
 
+    started = {stem: asyncio.Event() for stem in by_stem}
+
+    def failed_line(stem: str, err: BaseException) -> None:
+        status[stem] = "failed"
+        if isinstance(err, RunError):
+            echo(f"  {stem:<{width}}  FAILED: {err}\n  {'':<{width}}  nothing written; "
+                 f"full log: {_shown(paths.ROOT / 'build' / 'logs' / (stem + '.log'))}", file=sys.stderr)
+        else:  # e.g. the kernel did not start
+            echo(f"  {stem:<{width}}  FAILED: {type(err).__name__}: {err}\n  {'':<{width}}  nothing written",
+                 file=sys.stderr)
+
     async def one(stem: str) -> None:
         job = by_stem[stem]
+        mine = [d for d in deps.get(stem, []) if d in finished]
+        holding = False
         try:
-            for dep in deps.get(stem, []):
-                if dep in finished:
+            # A notebook takes a slot once each of its dependencies has one. If they are still
+            # running, it starts its kernel and imports the stack meanwhile (a core that would
+            # otherwise wait), then runs its cells as soon as they finish.
+            for dep in mine:
+                await started[dep].wait()
+            await slots.acquire()
+            holding = True
+            started[stem].set()
+            warm = any(not finished[d].is_set() for d in mine)
+            clock = time.perf_counter()
+            try:
+                if warm:
+                    await job.start(warm=True)
+                busy = time.perf_counter() - clock
+                for dep in mine:
                     await finished[dep].wait()
-            failed = [d for d in deps.get(stem, []) if status.get(d, "ok") != "ok"]
-            if failed:
-                status[stem] = "not run"
-                echo(f"  {stem:<{width}}  not run: {', '.join(failed)} failed", file=sys.stderr)
+                failed = [d for d in mine if status.get(d) != "ok"]
+                if failed:
+                    await job.abandon()
+                    status[stem] = "not run"
+                    echo(f"  {stem:<{width}}  not run: {', '.join(failed)} failed", file=sys.stderr)
+                    return
+                clock = time.perf_counter()
+                if not warm:
+                    await job.start()
+                moved = await job.finish()
+                busy += time.perf_counter() - clock
+            except (RunError, Exception) as err:
+                await job.abandon()
+                failed_line(stem, err)
                 return
-            async with slots:
-                start = time.perf_counter()
-                try:
-                    moved = await job.run()
-                except RunError as err:
-                    status[stem] = "failed"
-                    echo(f"  {stem:<{width}}  FAILED: {err}\n  {'':<{width}}  nothing written; "
-                         f"full log: {_shown(paths.ROOT / 'build' / 'logs' / (stem + '.log'))}", file=sys.stderr)
-                    return
-                except Exception as err:  # e.g. the kernel did not start, a DataError
-                    status[stem] = "failed"
-                    echo(f"  {stem:<{width}}  FAILED: {type(err).__name__}: {err}\n"
-                         f"  {'':<{width}}  nothing written", file=sys.stderr)
-                    return
-                status[stem] = "ok"
-                changed = f", {len(moved)} output file(s) changed" if moved else ""
-                echo(f"  {stem:<{width}}  {time.perf_counter() - start:5.1f} s{changed}")
+            except BaseException:
+                await job.abandon()
+                raise
+            status[stem] = "ok"
+            changed = f", {len(moved)} output file(s) changed" if moved else ""
+            echo(f"  {stem:<{width}}  {busy:5.1f} s{changed}")
         finally:
+            if holding:
+                slots.release()
+            started[stem].set()
             finished[stem].set()
 
     await asyncio.gather(*(one(stem) for stem in by_stem))
