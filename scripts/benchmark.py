@@ -76,18 +76,24 @@ class TreeMemory(threading.Thread):
             self.done.wait(0.1)
 
 
+LOGS = Path(os.environ.get("TMPDIR", "/tmp")) / "carerates-benchmark"
+
+
 def timed(command: list[str]) -> dict:
     """Run a command; its wall time (s), the peak RSS of its largest process and of the tree (MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    sampler = TreeMemory(process.pid)
-    sampler.start()
-    _, err = process.communicate()
-    wall = time.perf_counter() - start
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / ("_".join(command).replace("/", "_") + ".log")
+    with open(log, "w", encoding="utf-8") as handle:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+        sampler = TreeMemory(process.pid)
+        sampler.start()
+        process.wait()
+        wall = time.perf_counter() - start
     sampler.done.set()
     sampler.join()
     if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{err[-3000:]}")
+        raise SystemExit(f"{' '.join(command)} failed; its output: {log}\n{log.read_text()[-3000:]}")
     return {"seconds": round(wall, 2), "largest_process_mib": round(sampler.largest / 2**20),
             "tree_peak_mib": round(sampler.peak / 2**20)}
 

@@ -67,7 +67,7 @@ def pytest_runtest_makereport(item, call):
 # --- nbval in dependency order ---------------------------------------------------------
 
 def _is_nbval_cell(item) -> bool:
-    return type(item).__name__ == "NbCellItem"
+    return type(item).__name__ == "IPyNbCell"  # nbval's item class
 
 
 def _marker_dir(config) -> Path:
