@@ -23,8 +23,9 @@ KERNEL_SPEC := $(VENV)/share/jupyter/kernels/carerates/kernel.json
 STAMPS := build/stamps
 RAW_STAMP := data/raw/.fetch-state.json
 RUN := $(PY) -m carerates.run
-# Notebooks (and test processes) side by side: every core unless told otherwise.
-JOBS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+# Notebooks (and test processes) side by side: every core unless told otherwise. (nproc
+# obeys OMP_NUM_THREADS, which is 1 for the kernels below: ignore it here.)
+JOBS ?= $(shell env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 # The environment every kernel gets, so outputs repeat byte for byte.
 export PYTHONHASHSEED := 0
 export TZ := UTC
@@ -103,7 +104,7 @@ notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook 
 # Nothing is executed twice: `make test` does not need `make all` first.
 test: $(RAW_STAMP) | $(ENV_STAMP)  ## run every test (unit, findings, notebooks, rebuilt figures)
 	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
-	@$(MAKE) -j$(JOBS) test-pipeline test-data nbval-chapters
+	@$(MAKE) -j$(JOBS) JOBS=$(JOBS) test-pipeline test-data nbval-chapters
 	CARERATES_REBUILT_FIGURES=$(TEST_FIGURES) $(PY) -m pytest -q tests/test_rebuilt_figures.py
 
 unit: $(RAW_STAMP) | $(ENV_STAMP)  ## run the unit and findings tests only (on the data and figures/ as they are)

@@ -167,3 +167,14 @@ def test_make_kernel_registers_the_carerates_kernel_in_the_environment(tmp_path)
     assert spec["display_name"] == "Python (carerates)"
     assert Path(spec["argv"][0]).is_file() and spec["argv"][2:4] == ["-m", "ipykernel_launcher"]
     assert "$(PY) -m jupyterlab" in (root / "Makefile").read_text()
+
+
+def test_make_test_fetches_the_data_before_any_test(tmp_path):
+    """On a fresh clone (no data/raw yet) the fetch comes first, then the tests (dry run)."""
+    root = copy_compendium(tmp_path)
+    (root / "data" / "raw" / ".fetch-state.json").unlink()
+    for target in ("test", "unit"):
+        lines = make(root, "-n", target).stdout.splitlines()
+        fetch = next(i for i, line in enumerate(lines) if "carerates.fetch" in line)
+        tests = [i for i, line in enumerate(lines) if "pytest" in line or "$(MAKE)" in line or "make " in line]
+        assert tests and fetch < min(tests), lines
