@@ -664,6 +664,8 @@ async def _main_task(jobs: list[Job], deps: dict[str, list[str]], parallel: int)
 def execute(notebook: Path, parameters: dict | None = None, quiet: bool = True, name: str | None = None) -> list[Path]:
     """Run one notebook (in place, or under build/runs/ with parameters); return the files it changed.
 
+    ``quiet`` is kept for callers of the papermill-based version: nothing is printed anyway.
+
     Raises ``RunError`` (``ParameterError`` for a bad parameter) on failure.
     """
     job = Job(notebook, parameters, name)
@@ -671,4 +673,8 @@ def execute(notebook: Path, parameters: dict | None = None, quiet: bool = True, 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C before any kernel started: nothing was written
+        print("\nInterrupted: nothing was written.", file=sys.stderr)
+        sys.exit(130)
