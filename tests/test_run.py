@@ -179,6 +179,22 @@ def test_bad_parameters_are_refused_before_anything_runs(root, capsys, args, mes
     assert not (root / "build" / "runs").exists() and not (root / "build" / "stamps").exists()
 
 
+def test_years_outside_the_data_are_refused_naming_the_valid_ones(root, capsys):
+    import pandas as pd
+
+    (root / "data" / "processed").mkdir(parents=True)
+    pd.DataFrame({"gss": ["E1", "E1"], "year": [2011, 2017]}).to_parquet(root / "data" / "processed" / "r.parquet")
+    monkey_processed = root / "data" / "processed"
+    assert run.data_years(monkey_processed) == (2011, 2017)
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                     "source": "start, end = 2012, 2017\nperiod = (2012, 2017)\nn = 5\n"}]}
+    with pytest.raises(run.ParameterError, match=r"end: 2030 is outside the years of the data \(2011-2017"):
+        run.check_parameters(nb, {"end": 2030}, years=(2011, 2017))
+    with pytest.raises(run.ParameterError, match="period: 2008 is outside"):
+        run.check_parameters(nb, {"period": [2008, 2015]}, years=(2011, 2017))
+    run.check_parameters(nb, {"period": [2013, 2016], "n": 9000, "start": 2011}, years=(2011, 2017))
+
+
 def test_declared_parameters_reads_tuples_and_annotations():
     nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
                      "source": "a, b = 2012, 2017\nc: float = 0.5\nd = f(1)\nif a:\n    e = 1\n"}]}

@@ -156,8 +156,31 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
-def check_parameters(notebook: dict, given: dict[str, object], name: str = "the notebook") -> None:
-    """Refuse a parameter the notebook does not declare, or a value unlike its default."""
+def data_years(folder: Path | None = None) -> tuple[int, int] | None:
+    """First and last year in the ``year`` columns of ``data/processed/`` (None if not built)."""
+    folder = Path(folder) if folder is not None else paths.PROCESSED
+    found: list[int] = []
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        return None
+    import pyarrow.parquet as pq  # only for runs with year parameters
+
+    for path in files:
+        try:
+            if "year" in pq.read_schema(path).names:
+                years = pq.read_table(path, columns=["year"]).column("year").drop_null().to_pylist()
+                found += [int(min(years)), int(max(years))] if years else []
+        except Exception:  # an unreadable table is the notebook's problem, not the parameters'
+            continue
+    return (min(found), max(found)) if found else None
+
+
+def check_parameters(notebook: dict, given: dict[str, object], name: str = "the notebook",
+                     years: tuple[int, int] | None = None) -> None:
+    """Refuse a parameter the notebook does not declare, or a value unlike its default.
+
+    ``years``: the first and last year of the data; a year parameter outside them is refused.
+    """
     declared = declared_parameters(notebook)
     problems = []
     for key, value in given.items():
@@ -168,6 +191,8 @@ def check_parameters(notebook: dict, given: dict[str, object], name: str = "the 
             problems.append(f"{name} has no parameter {key!r}{hint}; its parameters are: {valid}")
             continue
         problem = _check_value(key, value, declared[key])
+        if problem is None and years is not None:
+            problem = _check_years(key, value, declared[key], years)
         if problem:
             problems.append(problem)
     if problems:
@@ -199,6 +224,19 @@ def _check_value(key: str, value: object, default: object) -> str | None:
         return f"{key}: expected {_kind(default)} like the default {shown}, not {json.dumps(value)}"
     if _is_year(default) and not _is_year(value):
         return f"{key}: expected a year (e.g. the default {default}), not {value}"
+    return None
+
+
+def _check_years(key: str, value: object, default: object, years: tuple[int, int]) -> str | None:
+    values = list(value) if isinstance(default, (list, tuple)) and isinstance(value, list) else [value]
+    looks_like_years = (all(_is_year(v) for v in default) if isinstance(default, (list, tuple)) and default
+                        else _is_year(default))
+    if not looks_like_years:
+        return None
+    outside = [v for v in values if _is_year(v) and not years[0] <= v <= years[1]]
+    if outside:
+        return (f"{key}: {', '.join(map(str, outside))} is outside the years of the data "
+                f"({years[0]}-{years[1]} in data/processed/); valid years lie within {years[0]}-{years[1]}")
     return None
 
 
@@ -397,7 +435,7 @@ class Job:
         # A previous run's injected parameters would silently override the defaults.
         content["cells"] = [c for c in content["cells"] if INJECTED not in _tags(c)]
         if self.parameters:
-            check_parameters(content, self.parameters, self.notebook.name)
+            check_parameters(content, self.parameters, self.notebook.name, years=data_years())
             inject_parameters(content, self.parameters,
                               content.get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
         self.content = content
