@@ -1,47 +1,78 @@
 # The compendium's pipeline. `make all` sets up the environment, fetches the raw data
-# and executes every notebook in order; `make test` checks everything.
-# Each notebook is its own target with its real inputs as prerequisites, so an
-# unchanged tree rebuilds nothing and independent chapters run side by side (make -j2).
+# and executes every notebook that is out of date; `make test` checks everything.
+# `make help` lists the targets.
+#
+# The chapters are every notebooks/NN_*.ipynb: a new one joins `make all` and `make test`
+# with no edit here. What a chapter depends on is declared in its notebook metadata
+# ("carerates": {"depends": [...]}, default 01_ingest; see docs/DEVELOPING.md). One driver
+# process (lib/carerates/run.py) runs the out-of-date chapters, independent ones side by
+# side on every core (JOBS=1 for one at a time), each after those it depends on; its
+# stamps in build/stamps/ follow Make's rule (a chapter reruns when its notebook, the
+# library, the raw data or a chapter it depends on changed).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
-MAKEFLAGS += --no-builtin-rules
+MAKEFLAGS += --no-builtin-rules --no-print-directory
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
+KERNEL_SPEC := $(VENV)/share/jupyter/kernels/carerates/kernel.json
 STAMPS := build/stamps
 RAW_STAMP := data/raw/.fetch-state.json
 RUN := $(PY) -m carerates.run
+# Notebooks (and test processes) side by side: every core unless told otherwise. (nproc
+# obeys OMP_NUM_THREADS, which is 1 for the kernels below: ignore it here.)
+JOBS ?= $(shell env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 # The environment every kernel gets, so outputs repeat byte for byte.
 export PYTHONHASHSEED := 0
 export TZ := UTC
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-CORE := $(filter-out lib/carerates/sources/%,$(wildcard lib/carerates/*.py))
-SOURCES := $(wildcard lib/carerates/sources/*.py)
-CHAPTERS := 02_describe 03_poverty 04_workforce 05_innovation 06_finance 07_ofsted
-NOTEBOOKS := 01_ingest $(CHAPTERS) 08_conclusions 09_multivariate 10_later_years
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+INGEST := notebooks/01_ingest.ipynb
+TEST_FIGURES := build/test-figures
+NBVAL := $(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+# Tests of the pipeline itself: they need no data, so they run while 01_ingest is checked.
+PIPELINE_TESTS := tests/test_run.py tests/test_pipeline.py tests/test_makefile.py tests/test_new_notebook.py \
+                  tests/test_testing_plugin.py
 
-.PHONY: all env data verify-data data-download test unit nbval clean clean-all notebook benchmark help FORCE
+.PHONY: all env kernel lab data verify-data data-download test unit nbval clean clean-all notebook \
+        benchmark help check-python test-pipeline test-data nbval-ingest nbval-chapters FORCE
 
-all: $(NOTEBOOKS:%=$(STAMPS)/%.done)  ## set up, fetch the data, execute every notebook
+all: $(RAW_STAMP) | $(ENV_STAMP)  ## set up, fetch the data, execute every notebook that is out of date
+	@$(RUN) --make --jobs $(JOBS) --data-stamp $(RAW_STAMP) $(NOTEBOOKS)
 
-help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
 # --- environment -------------------------------------------------------------------
 env: $(ENV_STAMP)  ## create .venv with the pinned packages
 
+check-python:  ## stop with a clear message if Python is older than 3.11
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "The compendium needs Python 3.11 or newer (its pinned packages do not install on older ones);" >&2; \
+	  echo "'$(PYTHON)' is: $$($(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	  echo "Install Python 3.11+ and run e.g.: make PYTHON=python3.11 all" >&2; exit 1; }
+
 $(ENV_STAMP): requirements.txt pyproject.toml
+	@$(MAKE) check-python
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+kernel: $(KERNEL_SPEC)  ## register the environment as the Jupyter kernel "carerates" (in .venv)
+
+$(KERNEL_SPEC): $(ENV_STAMP)
+	$(PY) -m ipykernel install --sys-prefix --name carerates --display-name "Python (carerates)" >/dev/null
+
+lab: $(KERNEL_SPEC) $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerates" kernel
+	$(PY) -m jupyterlab --notebook-dir=notebooks
 
 # --- data --------------------------------------------------------------------------
 data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR), verified against data/sources.csv
@@ -64,50 +95,47 @@ verify-data: $(ENV_STAMP)  ## re-hash every file in data/raw against the checksu
 data-download: $(ENV_STAMP)  ## without the mirror: download the public copies listed in data/sources.csv
 	$(PY) -m carerates.fetch --download
 
-# --- notebooks ---------------------------------------------------------------------
-$(STAMPS)/01_ingest.done: notebooks/01_ingest.ipynb $(CORE) $(SOURCES) $(RAW_STAMP) | $(ENV_STAMP)
-	$(RUN) $<
-	@mkdir -p $(@D) && touch $@
-
-$(CHAPTERS:%=$(STAMPS)/%.done): $(STAMPS)/%.done: notebooks/%.ipynb $(STAMPS)/01_ingest.done $(CORE)
-	$(RUN) $<
-	@mkdir -p $(@D) && touch $@
-
-$(STAMPS)/08_conclusions.done: notebooks/08_conclusions.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(STAMPS)/09_multivariate.done $(CORE)
-	$(RUN) $<
-	@mkdir -p $(@D) && touch $@
-
-$(STAMPS)/09_multivariate.done: notebooks/09_multivariate.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(CORE)
-	$(RUN) $<
-	@mkdir -p $(@D) && touch $@
-
-# 10 reads the study's records from 08 (associations.csv) and 05 (test directions).
-$(STAMPS)/10_later_years.done: notebooks/10_later_years.ipynb $(STAMPS)/08_conclusions.done $(CORE)
-	$(RUN) $<
-	@mkdir -p $(@D) && touch $@
-
+# --- a new chapter -----------------------------------------------------------------
+# NAME reaches the command through the environment (make exports command-line variables),
+# never pasted into the shell line, so no value of it can run a command.
 notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook NAME=my_model
-	@test -n "$(NAME)" || { echo "usage: make notebook NAME=short_name" >&2; exit 2; }
-	$(PY) -m carerates.new_notebook "$(NAME)"
+	@test -n "$${NAME:-}" || { echo "usage: make notebook NAME=short_name" >&2; exit 2; }
+	@$(PY) -m carerates.new_notebook "$$NAME"
 
 # --- tests -------------------------------------------------------------------------
-# 1. unit tests of the library and checks of the key findings in figures/;
+# 1. the unit tests of the library and the checks of the key findings in figures/;
 # 2. nbval re-executes every notebook and compares its outputs with the stored ones,
-#    writing figures and tables to build/test-figures instead of figures/;
-# 3. the rebuilt figures and tables must equal the committed ones byte for byte.
-test: unit nbval  ## run every test (unit, findings, notebooks, figure bytes)
-	CARERATES_REBUILT_FIGURES=build/test-figures $(PY) -m pytest -q tests/test_rebuilt_figures.py
+#    writing figures and tables to build/test-figures instead of figures/ (01_ingest
+#    first: the others read data/processed; then the rest side by side, each after the
+#    chapters it depends on); the unit tests run beside it;
+# 3. the rebuilt figures and tables must equal the committed ones.
+# Nothing is executed twice: `make test` does not need `make all` first.
+test: $(RAW_STAMP) | $(ENV_STAMP)  ## run every test (unit, findings, notebooks, rebuilt figures)
+	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
+	@$(MAKE) -j$(JOBS) JOBS=$(JOBS) test-pipeline test-data nbval-chapters
+	CARERATES_REBUILT_FIGURES=$(TEST_FIGURES) $(PY) -m pytest -q tests/test_rebuilt_figures.py
 
-unit: $(ENV_STAMP)
-	$(PY) -m pytest -q tests
+unit: $(RAW_STAMP) | $(ENV_STAMP)  ## run the unit and findings tests only (on the data and figures/ as they are)
+	$(PY) -m pytest -q -n $(JOBS) tests
 
-nbval: $(ENV_STAMP) $(RAW_STAMP)
-	rm -rf build/test-figures && mkdir -p build/test-figures
-	CARERATES_FIGURES=$(CURDIR)/build/test-figures $(PY) -m pytest -q --nbval \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
-	  notebooks/[0-9][0-9]_*.ipynb
+nbval: $(RAW_STAMP) | $(ENV_STAMP)  ## re-execute every notebook under nbval (figures to build/test-figures)
+	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
+	@$(MAKE) nbval-chapters
 
-benchmark: $(ENV_STAMP)  ## time and measure make all (clean and no-op) and make test
+test-pipeline:  ## (part of test) the pipeline's own tests
+	$(PY) -m pytest -q $(PIPELINE_TESTS)
+
+test-data: nbval-ingest  ## (part of test) the other unit and findings tests, once data/processed exists
+	$(PY) -m pytest -q tests $(PIPELINE_TESTS:%=--ignore=%) --ignore=tests/test_rebuilt_figures.py
+
+nbval-ingest:  ## (part of test) 01_ingest under nbval: rebuilds data/processed
+	$(if $(filter $(INGEST),$(NOTEBOOKS)),CARERATES_FIGURES="$(CURDIR)/$(TEST_FIGURES)" $(NBVAL) $(INGEST),@true)
+
+nbval-chapters: nbval-ingest  ## (part of test) the other chapters under nbval, side by side
+	$(if $(filter-out $(INGEST),$(NOTEBOOKS)),CARERATES_FIGURES="$(CURDIR)/$(TEST_FIGURES)" $(NBVAL) \
+	  -n $(JOBS) --dist loadfile $(filter-out $(INGEST),$(NOTEBOOKS)),@true)
+
+benchmark: $(RAW_STAMP) | $(ENV_STAMP)  ## time make all (serial, parallel, no-op) and make test against the kernel floor
 	$(PY) scripts/benchmark.py
 
 clean:  ## remove derived data and build stamps (keeps the environment and raw data)
@@ -135,7 +163,7 @@ $(PROFILE_DATA): | $(RAW_STAMP) $(ENV_STAMP)
 	$(RUN) notebooks/01_ingest.ipynb
 
 profiles: $(PROFILE_DATA) | $(ENV_STAMP)  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
-	$(PY) -m carerates.site profiles $(if $(LA),--la "$(LA)")
+	$(PY) -m carerates.site profiles $(if $(LA),--la "$$LA")
 	$(if $(LA),,@mkdir -p $(STAMPS) && touch $(PROFILES_DONE))
 
 $(PROFILES_DONE): $(PROFILE_INPUTS) | $(PROFILE_DATA) $(ENV_STAMP)

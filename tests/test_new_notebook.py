@@ -95,7 +95,8 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(paths, "NOTEBOOKS", tmp_path)
     assert new_notebook.main(["care_models", "--title", "Care models"]) == 0
     out = capsys.readouterr().out
-    assert "01_care_models.ipynb" in out and "$(STAMPS)/01_care_models.done" in out
+    assert "01_care_models.ipynb" in out and "part of `make all` and `make test` already" in out
+    assert "Makefile" not in out
     assert new_notebook.main(["care_models"]) == 1
     assert "exists already" in capsys.readouterr().err
 
@@ -123,3 +124,5 @@ def test_the_real_template_starts_a_chapter_in_the_house_style(tmp_path):
         if cell.cell_type == "code":
             compile(cell.source, "<cell>", "exec")
     assert json.loads(REAL_TEMPLATE.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"] == "python3"
+    # The new chapter says what it depends on (the pipeline reads it; see carerates.pipeline).
+    assert notebook.metadata["carerates"] == {"depends": ["01_ingest"]}

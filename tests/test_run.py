@@ -3,12 +3,17 @@
 Each test builds a throwaway compendium root in tmp_path. The kernel finds it
 through ``CARERATES_ROOT`` (read by ``carerates.paths`` at import, in the kernel);
 this process uses ``carerates.paths.ROOT`` (monkeypatched) to place the stage and
-move the staged files. Each execution starts a kernel (a few seconds).
+move the staged files. Each execution starts a kernel (a few seconds); bad
+parameters are refused before any kernel starts.
 """
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
@@ -57,9 +62,23 @@ OK_CELLS = [
 ]
 
 
+class Interrupts:
+    """Counts interrupts sent to kernels (a successful run must send none)."""
+
+    def __init__(self, monkeypatch):
+        from jupyter_client.manager import AsyncKernelManager
+        self.calls = 0
+        original = AsyncKernelManager.interrupt_kernel
+
+        async def counting(manager, *args, **kwargs):
+            self.calls += 1
+            return await original(manager, *args, **kwargs)
+        monkeypatch.setattr(AsyncKernelManager, "interrupt_kernel", counting)
+
+
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
-    """The OK notebook executed once with value = 7 (one kernel for several tests)."""
+    """The OK notebook executed once with its default value = 7 (one kernel for several tests)."""
     root = tmp_path_factory.mktemp("compendium")
     saved = dict(os.environ)
     with pytest.MonkeyPatch.context() as mp:
@@ -68,21 +87,26 @@ def executed(tmp_path_factory):
         mp.setenv("CARERATES_ROOT", str(root))
         mp.delenv("CARERATES_FIGURES", raising=False)
         mp.delenv("CARERATES_STAGE", raising=False)
-        source = notebook(root / "notebooks" / "99_ok.ipynb", OK_CELLS)
-        written = run.execute(source, {"value": 7}, quiet=True)
+        interrupts = Interrupts(mp)
+        source = notebook(root / "notebooks" / "99_ok.ipynb", OK_CELLS, parameters="value = 7\nlabel = \"a\"")
+        written = run.execute(source)
     os.environ.clear()
     os.environ.update(saved)
-    return root, source, written, source.read_bytes()
+    return root, source, written, source.read_bytes(), interrupts.calls
 
 
 def test_success_moves_outputs_and_strips_metadata(executed):
-    root, source, written, _ = executed
+    root, source, written, _, interrupts = executed
     figure = root / "figures" / "table_99_ok.csv"
     assert figure.read_text() == "value 7\n"
     assert (root / "data" / "processed" / "p99.parquet").is_file()
     assert sorted(written) == sorted([figure, root / "data" / "processed" / "p99.parquet"])
-    # No stage left behind.
-    assert files_under(root / "build") == []
+    # No stage left behind; the stamp make reads records the run.
+    assert not list((root / "build").glob("stage-*"))
+    assert (root / "build" / "stamps" / "99_ok.done").is_file()
+    # The kernel was asked to exit, not interrupted ("KeyboardInterrupt caught in kernel").
+    assert interrupts == 0
+    assert "KeyboardInterrupt" not in (root / "build" / "logs" / "99_ok.log").read_text()
 
     executed_nb = json.loads(source.read_text(encoding="utf-8"))
     assert "papermill" not in executed_nb["metadata"]
@@ -96,30 +120,85 @@ def test_success_moves_outputs_and_strips_metadata(executed):
     # and a file it wrote reads back from the stage.
     assert "staged under build" in printed
     assert "[7]" in printed
-    assert any("injected-parameters" in c["metadata"].get("tags", []) for c in code)
+    assert not any("injected-parameters" in c["metadata"].get("tags", []) for c in code)
 
 
 def test_rerun_gives_same_bytes_and_keeps_unchanged_outputs(executed, root):
-    """Re-executing the notebook with the same parameters changes nothing."""
-    _, _, _, content = executed
+    """Re-executing the notebook changes nothing, not even modification times."""
+    _, _, _, content, _ = executed
     source = root / "notebooks" / "99_ok.ipynb"
     source.write_bytes(content)
+    os.utime(source, ns=(10**18, 10**18))
     figure = root / "figures" / "table_99_ok.csv"
     figure.parent.mkdir()
     figure.write_text("value 7\n")
     os.utime(figure, ns=(10**18, 10**18))
-    written = run.execute(source, {"value": 7}, quiet=True)
+    written = run.execute(source)
     assert written == [root / "data" / "processed" / "p99.parquet"]
     assert figure.stat().st_mtime_ns == 10**18
     assert source.read_bytes() == content
+    assert source.stat().st_mtime_ns == 10**18
 
 
-def test_rerun_with_same_parameters_gives_same_bytes(executed, root):
-    _, _, _, content = executed
+def test_run_with_parameters_writes_only_under_build_runs(executed, root, capsys):
+    """A run with non-default parameters leaves notebooks/, figures/ and data/processed/ alone."""
+    _, _, _, content, _ = executed
     source = root / "notebooks" / "99_ok.ipynb"
     source.write_bytes(content)
-    run.execute(source, {"value": 7}, quiet=True)
+    assert run.main([str(source), "-p", "value", "8", "-p", "label", '"x"']) == 0
+    out = capsys.readouterr()
+    assert "unknown parameter" not in (out.out + out.err).lower()
+    assert files_under(root) == ["build/logs/99_ok.log",
+                                 "build/runs/99_ok-label=x-value=8/99_ok.ipynb",
+                                 "build/runs/99_ok-label=x-value=8/data/processed/p99.parquet",
+                                 "build/runs/99_ok-label=x-value=8/figures/table_99_ok.csv",
+                                 "notebooks/99_ok.ipynb"]
     assert source.read_bytes() == content
+    run_dir = root / "build" / "runs" / "99_ok-label=x-value=8"
+    assert (run_dir / "figures" / "table_99_ok.csv").read_text() == "value 8\n"
+    assert "build/runs/99_ok-label=x-value=8/" in out.out
+    cells = json.loads((run_dir / "99_ok.ipynb").read_text())["cells"]
+    injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert cells.index(injected[0]) == 2  # right after the parameters cell, as papermill puts it
+    assert "".join(injected[0]["source"]) == '# Parameters\nvalue = 8\nlabel = "x"\n'
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "valeu", "8"], "has no parameter 'valeu' (did you mean 'value'?); its parameters are: value, label, period"),
+    (["-p", "period", "2015"], "period: a period is two years as a JSON list, e.g. -p period '[2012, 2017]'"),
+    (["-p", "period", "[2017, 2012]"], "period: the period must end after it starts, not 2017-2012"),
+    (["-p", "value", '"eight"'], "value: expected a whole number like the default 7"),
+])
+def test_bad_parameters_are_refused_before_anything_runs(root, capsys, args, message):
+    source = notebook(root / "notebooks" / "99_p.ipynb", ["raise SystemExit('must not run')"],
+                      parameters="value = 7\nlabel: str = 'a'\nperiod = (2012, 2017)")
+    before = source.read_bytes()
+    assert run.main([str(source), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert source.read_bytes() == before
+    assert not (root / "build" / "runs").exists() and not (root / "build" / "stamps").exists()
+
+
+def test_years_outside_the_data_are_refused_naming_the_valid_ones(root, capsys):
+    import pandas as pd
+
+    (root / "data" / "processed").mkdir(parents=True)
+    pd.DataFrame({"gss": ["E1", "E1"], "year": [2011, 2017]}).to_parquet(root / "data" / "processed" / "r.parquet")
+    monkey_processed = root / "data" / "processed"
+    assert run.data_years(monkey_processed) == (2011, 2017)
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                     "source": "start, end = 2012, 2017\nperiod = (2012, 2017)\nn = 5\n"}]}
+    with pytest.raises(run.ParameterError, match=r"end: 2030 is outside the years of the data \(2011-2017"):
+        run.check_parameters(nb, {"end": 2030}, years=(2011, 2017))
+    with pytest.raises(run.ParameterError, match="period: 2008 is outside"):
+        run.check_parameters(nb, {"period": [2008, 2015]}, years=(2011, 2017))
+    run.check_parameters(nb, {"period": [2013, 2016], "n": 9000, "start": 2011}, years=(2011, 2017))
+
+
+def test_declared_parameters_reads_tuples_and_annotations():
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]},
+                     "source": "a, b = 2012, 2017\nc: float = 0.5\nd = f(1)\nif a:\n    e = 1\n"}]}
+    assert run.declared_parameters(nb) == {"a": 2012, "b": 2017, "c": 0.5, "d": ...}
 
 
 def test_failure_leaves_nothing_behind(root, capsys):
@@ -131,11 +210,50 @@ def test_failure_leaves_nothing_behind(root, capsys):
     before = source.read_bytes()
     assert run.main([str(source)]) == 1
     err = capsys.readouterr().err
-    assert "FAILED" in err and "second cell fails" in err
+    assert "FAILED" in err and "second cell fails" in err and "cell 4" in err
+    assert "Traceback" not in err
     assert not (root / "figures").exists()
-    assert files_under(root / "build") == []
     assert source.read_bytes() == before
-    assert files_under(root) == ["notebooks/99_fail.ipynb"]
+    assert files_under(root) == ["build/logs/99_fail.log", "notebooks/99_fail.ipynb"]
+    assert "RuntimeError" in (root / "build" / "logs" / "99_fail.log").read_text()
+
+
+def test_ctrl_c_stops_quietly_and_keeps_nothing(root):
+    """SIGINT (Ctrl-C) to the driver: a short message, exit 130, no stage, notebook untouched."""
+    source = notebook(root / "notebooks" / "99_slow.ipynb", [
+        SETUP + "\nio.write_bytes(b'x\\n', paths.figure('table_99_slow.csv'))\nprint('started', flush=True)",
+        "import time\nopen(paths.ROOT / 'running', 'w').close()\ntime.sleep(60)",
+    ])
+    before = source.read_bytes()
+    env = {**os.environ, "CARERATES_ROOT": str(root)}
+    process = subprocess.Popen([sys.executable, "-m", "carerates.run", str(source)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (root / "running").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Interrupted" in err and "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert len(err.strip().splitlines()) <= 3
+    assert not list((root / "build").glob("stage-*"))
+    assert not (root / "figures").exists()
+    assert source.read_bytes() == before
+
+
+def test_stages_of_a_killed_run_are_removed_at_the_next_start(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    killed = tmp_path / f"stage-02_describe-pid{dead}-abc"
+    (killed / "files" / "figures").mkdir(parents=True)
+    (killed / "files" / "figures" / "half.csv").write_text("half")
+    alive = tmp_path / f"stage-03_poverty-pid{os.getpid()}-def"
+    alive.mkdir()
+    old_style = tmp_path / "stage-04_workforce-xyz"
+    old_style.mkdir()
+    assert run.clean_stale_stages(tmp_path) == [killed, old_style]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]
 
 
 def test_strip_volatile():

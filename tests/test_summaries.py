@@ -119,3 +119,13 @@ def test_describe_uses_sample_sd():
     assert out["sd"] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
     assert out["sd"] != pytest.approx(np.std([1, 2, 3, 4], ddof=0))
     assert (out["min"], out["max"]) == (1.0, 4.0)
+
+
+def test_a_period_outside_the_data_says_which_years_are_valid():
+    with pytest.raises(ValueError, match=r"period 2012-2030 needs rate in 2013-2030, but the data cover 2011-2017 "
+                                         r"\(missing: 2018, .*\); choose a period within 2011-2017"):
+        S.average_level(panel(), "rate", 2012, 2030)
+    with pytest.raises(ValueError, match="choose a period within 2011-2017"):
+        S.average_change(panel(), "rate", 2008, 2015)
+    with pytest.raises(ValueError, match="end must be after start"):
+        S.average_change(panel(), "rate", 2015, 2012)

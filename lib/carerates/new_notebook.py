@@ -4,7 +4,9 @@
 (or ``make notebook NAME=...``) copies the template to ``notebooks/NN_NAME.ipynb``,
 ``NN`` being the next free chapter number (one more than the highest in use), with
 its title and chapter number filled in. It never overwrites a notebook and refuses
-a name or number already taken.
+a name or number already taken. The new chapter joins ``make all`` and ``make
+test`` as it is (the Makefile takes every ``notebooks/NN_*.ipynb``); it depends on
+``01_ingest`` unless its metadata says otherwise (``carerates.pipeline``).
 
 The template holds three placeholders, replaced in every cell: ``{{NUMBER}}`` (two
 digits, also the prefix of the chapter's figures and tables), ``{{NAME}}`` and
@@ -106,14 +108,6 @@ def create_notebook(name: str, title: str | None = None, number: int | None = No
     return target
 
 
-def makefile_rule(path: Path) -> str:
-    """The Makefile target a new chapter needs (after the single-factor chapters)."""
-    stem = Path(path).stem
-    return (f"$(STAMPS)/{stem}.done: notebooks/{stem}.ipynb $(CHAPTERS:%=$(STAMPS)/%.done) $(CORE)\n"
-            "\t$(RUN) $<\n"
-            "\t@mkdir -p $(@D) && touch $@\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start a new chapter notebook from notebooks/_template.ipynb.")
     parser.add_argument("name", help="short name in lower case, e.g. poverty_models")
@@ -130,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         shown = path
     print(f"created {shown}")
-    print("Next: write the question and analysis; add this target to the Makefile (and its name to NOTEBOOKS):\n")
-    print(makefile_rule(path))
-    print(f"then run `.venv/bin/python -m carerates.run {shown}` (or `make all`) and commit the executed notebook.")
+    print("It is part of `make all` and `make test` already. Next: write the question and the analysis;")
+    print('if it reads the results of other chapters, list them in its metadata: "carerates": {"depends": '
+          '["01_ingest", ...]} (default: 01_ingest).')
+    print(f"Run it with `make all` (or `.venv/bin/python -m carerates.run {shown}`), "
+          "then commit the executed notebook and its figures.")
     return 0
 
 

@@ -1,30 +1,62 @@
-"""Execute a notebook with papermill, all-or-nothing.
+"""Execute notebooks, all-or-nothing, several side by side.
 
-``python -m carerates.run notebooks/02_describe.ipynb [-p name value ...]``
+    python -m carerates.run NOTEBOOK... [-p NAME VALUE]... [--jobs N] [--make]
 
-The notebook runs with ``CARERATES_STAGE`` pointing at a scratch folder, so
-every file it writes lands there first. Only when every cell succeeded are the
-staged files moved into place and the executed notebook (volatile metadata
-stripped) written over the source. A failing notebook leaves the repository as
-it was and says which cell failed.
+One process drives every notebook: each runs in its own kernel (independent
+ones at the same time, up to ``--jobs``, default the number of cores), after the
+chapters it depends on (``carerates.pipeline``). ``--make`` runs only the
+notebooks that are out of date (what ``make all`` uses).
+
+**All or nothing.** A kernel runs with ``CARERATES_STAGE`` pointing at a scratch
+folder ``build/stage-*``, so every file it writes lands there first. Only when
+every cell succeeded are the staged files moved into place and the executed
+notebook (volatile metadata stripped, so it repeats byte for byte) written. A
+failing notebook leaves everything as it was and says which cell failed; the
+full traceback goes to ``build/logs/<notebook>.log``. Ctrl-C stops every kernel
+and keeps nothing of the notebooks not finished; stages left by a killed run
+are removed at the next start.
+
+**Parameters.** ``-p NAME VALUE`` (VALUE read as JSON when it parses, else as
+text) replaces a value of the notebook's ``parameters`` cell; papermill's
+convention: an ``injected-parameters`` cell after it. Names the cell does not
+assign are refused, and so are values whose type or shape differs from the
+default's. A run with parameters never touches ``notebooks/``, ``figures/`` or
+``data/processed/``: the executed notebook and everything it wrote go to
+``build/runs/<name>/`` (``--name``; default: the notebook and its parameters).
 """
 from __future__ import annotations
 
 import argparse
+import ast
+import asyncio
+import difflib
 import json
 import os
+import re
 import shutil
+import signal
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from . import paths
-from .io import atomic_write
 
 #: Metadata that changes on every run and carries no result.
 VOLATILE_CELL_KEYS = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
 VOLATILE_NOTEBOOK_KEYS = ("papermill", "widgets")
+INJECTED = "injected-parameters"
 
+
+class RunError(Exception):
+    """A notebook could not run; the message says why, in one or two lines."""
+
+
+class ParameterError(RunError):
+    """A ``-p`` parameter the notebook does not have, or a value of the wrong kind."""
+
+
+# --- notebook content ---------------------------------------------------------------
 
 def strip_volatile(notebook: dict) -> dict:
     """Remove timings and run-specific metadata; keep outputs and execution counts."""
@@ -35,9 +67,8 @@ def strip_volatile(notebook: dict) -> dict:
             cell["outputs"] = coalesce_streams(cell["outputs"])
         for key in VOLATILE_CELL_KEYS:
             cell.get("metadata", {}).pop(key, None)
-        # papermill gives its injected-parameters cell a random id on every run
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and "id" in cell:
-            cell["id"] = "injected-parameters"
+        if INJECTED in cell.get("metadata", {}).get("tags", []) and "id" in cell:
+            cell["id"] = INJECTED  # a random id would change on every run
     return notebook
 
 
@@ -61,83 +92,639 @@ def coalesce_streams(outputs: list[dict]) -> list[dict]:
     return merged
 
 
-def deterministic_env() -> dict:
-    """Environment settings that make kernels' outputs repeatable."""
-    return {"PYTHONHASHSEED": "0", "TZ": "UTC", "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
 
 
-def _move_staged(stage: Path) -> list[Path]:
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def declared_parameters(notebook: dict) -> dict[str, object]:
+    """``{name: default}`` assigned at top level of the cell tagged ``parameters``.
+
+    A default that is not a literal (e.g. a call) is given as ``Ellipsis``: any
+    value is accepted for it.
+    """
+    cells = [c for c in notebook.get("cells", []) if "parameters" in _tags(c)]
+    if not cells:
+        return {}
+    found: dict[str, object] = {}
+    for node in ast.parse(_source(cells[0])).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = _literal(value)
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                values = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [None] * len(target.elts)
+                for element, element_value in zip(target.elts, values):
+                    if isinstance(element, ast.Name):
+                        found[element.id] = _literal(element_value) if element_value is not None else ...
+    return found
+
+
+def _literal(node: ast.AST) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError):
+        return ...
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text (give it as JSON: '\"...\"')"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def data_years(folder: Path | None = None) -> tuple[int, int] | None:
+    """First and last year in the ``year`` columns of ``data/processed/`` (None if not built)."""
+    folder = Path(folder) if folder is not None else paths.PROCESSED
+    found: list[int] = []
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        return None
+    import pyarrow.parquet as pq  # only for runs with year parameters
+
+    for path in files:
+        try:
+            if "year" in pq.read_schema(path).names:
+                years = pq.read_table(path, columns=["year"]).column("year").drop_null().to_pylist()
+                found += [int(min(years)), int(max(years))] if years else []
+        except Exception:  # an unreadable table is the notebook's problem, not the parameters'
+            continue
+    return (min(found), max(found)) if found else None
+
+
+def check_parameters(notebook: dict, given: dict[str, object], name: str = "the notebook",
+                     years: tuple[int, int] | None = None) -> None:
+    """Refuse a parameter the notebook does not declare, or a value unlike its default.
+
+    ``years``: the first and last year of the data; a year parameter outside them is refused.
+    """
+    declared = declared_parameters(notebook)
+    problems = []
+    for key, value in given.items():
+        if key not in declared:
+            close = difflib.get_close_matches(key, declared, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            valid = ", ".join(declared) or "none: it has no cell tagged 'parameters'"
+            problems.append(f"{name} has no parameter {key!r}{hint}; its parameters are: {valid}")
+            continue
+        problem = _check_value(key, value, declared[key])
+        if problem is None and years is not None:
+            problem = _check_years(key, value, declared[key], years)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ParameterError("\n".join(problems))
+
+
+def _check_value(key: str, value: object, default: object) -> str | None:
+    if default is ... or default is None:
+        return None
+    shown = json.dumps(default if not isinstance(default, tuple) else list(default))
+    if isinstance(default, (list, tuple)) and len(default) == 2 and all(_is_year(v) for v in default):
+        if not (isinstance(value, list) and len(value) == 2 and all(_is_year(v) for v in value)):
+            return (f"{key}: a period is two years as a JSON list, e.g. -p {key} '{shown}' "
+                    f"(start and end, years ending 31 March), not {json.dumps(value)}")
+        if value[0] >= value[1]:
+            return f"{key}: the period must end after it starts, not {value[0]}-{value[1]}"
+        return None
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) and isinstance(default, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float))
+    elif isinstance(default, (list, tuple)):
+        ok = isinstance(value, list)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        return f"{key}: expected {_kind(default)} like the default {shown}, not {json.dumps(value)}"
+    if _is_year(default) and not _is_year(value):
+        return f"{key}: expected a year (e.g. the default {default}), not {value}"
+    return None
+
+
+def _check_years(key: str, value: object, default: object, years: tuple[int, int]) -> str | None:
+    values = list(value) if isinstance(default, (list, tuple)) and isinstance(value, list) else [value]
+    looks_like_years = (all(_is_year(v) for v in default) if isinstance(default, (list, tuple)) and default
+                        else _is_year(default))
+    if not looks_like_years:
+        return None
+    outside = [v for v in values if _is_year(v) and not years[0] <= v <= years[1]]
+    if outside:
+        return (f"{key}: {', '.join(map(str, outside))} is outside the years of the data "
+                f"({years[0]}-{years[1]} in data/processed/); valid years lie within {years[0]}-{years[1]}")
+    return None
+
+
+def inject_parameters(notebook: dict, parameters: dict[str, object], kernel_name: str = "python3") -> dict:
+    """Add papermill's ``injected-parameters`` cell after the ``parameters`` cell."""
+    from papermill.translators import translate_parameters  # only for runs with parameters
+
+    language = notebook.get("metadata", {}).get("kernelspec", {}).get("language", "python")
+    source = translate_parameters(kernel_name, language, parameters, "Parameters")
+    cell = {"cell_type": "code", "execution_count": None, "id": INJECTED,
+            "metadata": {"tags": [INJECTED]}, "outputs": [], "source": source}
+    cells = notebook["cells"]
+    at = next((i + 1 for i, c in enumerate(cells) if "parameters" in _tags(c)), 0)
+    notebook["cells"] = cells[:at] + [cell] + cells[at:]
+    return notebook
+
+
+def run_name(notebook: Path, parameters: dict[str, object]) -> str:
+    """``05_innovation-threshold=confirmed``: a folder name for a run with parameters."""
+    parts = [notebook.stem]
+    for key, value in sorted(parameters.items()):
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        parts.append(f"{key}={text}")
+    return re.sub(r"[^A-Za-z0-9_.=,+-]+", "_", "-".join(parts))[:120]
+
+
+# --- stages ---------------------------------------------------------------------------
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_stages(build: Path) -> list[Path]:
+    """Remove ``build/stage-*`` folders whose run is no longer alive (killed, e.g. SIGKILL)."""
+    removed = []
+    for stage in sorted(Path(build).glob("stage-*")):
+        match = re.search(r"-pid(\d+)-", stage.name)
+        if match and _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(stage, ignore_errors=True)
+        removed.append(stage)
+    return removed
+
+
+def unchanged_result(target: Path, staged: Path) -> bool:
+    from .compare import unchanged_result as same  # pandas only when a file differs in bytes
+
+    if not target.is_file():
+        return False
+    if target.read_bytes() == staged.read_bytes():
+        return True
+    return same(target, staged)
+
+
+def _move_staged(stage: Path, destination: Path) -> list[Path]:
+    """Move every staged file to its place under ``destination``; keep identical ones untouched."""
     moved = []
     for staged in sorted(p for p in stage.rglob("*") if p.is_file()):
         relative = staged.relative_to(stage)
         if relative.parts[0] == "_external":
             target = Path("/").joinpath(*relative.parts[1:])
         else:
-            target = paths.ROOT / relative
+            target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_file() and target.read_bytes() == staged.read_bytes():
-            continue  # unchanged: keep its modification time for make
+        if unchanged_result(target, staged):
+            # unchanged, or in figures/ the same result at its stated precision (a value
+            # straddling a rounding boundary on another processor): keep the file and its time
+            continue
         shutil.move(str(staged), str(target))
         moved.append(target)
     return moved
 
 
-def execute(notebook: Path, parameters: dict | None = None, quiet: bool = False) -> list[Path]:
-    """Run ``notebook`` in place; return the files it wrote. Raises on failure."""
-    import papermill as pm
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
-    notebook = notebook.resolve()
-    build = paths.ROOT / "build"
-    build.mkdir(exist_ok=True)
-    os.environ.update(deterministic_env())
-    with tempfile.TemporaryDirectory(dir=build, prefix=f"stage-{notebook.stem}-") as tmp:
-        stage = Path(tmp) / "files"
-        stage.mkdir()
-        executed = Path(tmp) / notebook.name
-        # A previous run's injected parameters would silently override the defaults:
-        # execute from a copy without them, so the parameters are exactly those given.
-        source = Path(tmp) / f"source-{notebook.name}"
-        content = json.loads(notebook.read_text(encoding="utf-8"))
-        content["cells"] = [c for c in content["cells"]
-                            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-        source.write_text(json.dumps(content), encoding="utf-8")
-        os.environ["CARERATES_STAGE"] = str(stage)
+
+def deterministic_env() -> dict:
+    """Environment settings that make kernels' outputs repeatable."""
+    return {"PYTHONHASHSEED": "0", "TZ": "UTC", "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+# --- execution ------------------------------------------------------------------------
+
+def _quiet_imports() -> None:
+    # jsonschema (via nbformat) compiles an IRI grammar at import, 2-3 s, that
+    # notebook validation never uses: skip that optional module.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+#: Imported in a kernel started ahead of its turn (a "warm" kernel), so the notebook's own
+#: imports are instant. Importing prints nothing, so the notebook's outputs do not change.
+WARM_IMPORTS = ("import numpy, pandas, scipy.stats, statsmodels.api, seaborn, matplotlib.pyplot\n"
+                "import carerates.io, carerates.plots")
+
+
+class Kernel:
+    """One kernel for one notebook: started (and warmed) first, then runs the cells, then stops."""
+
+    def __init__(self, notebook: Path, env: dict, log_path: Path):
+        self.notebook, self.env, self.log_path = notebook, env, log_path
+        self.km = self.kc = self.log = self.runtime = None
+
+    async def start(self, kernel_name: str = "python3", warm: bool = False) -> None:
+        _quiet_imports()
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import ensure_async
+
+        self.runtime = tempfile.TemporaryDirectory(prefix="carerates-kernel-")
+        self.log = open(self.log_path, "w", encoding="utf-8")
+        # IPC sockets in a private folder: no TCP ports, no "running over TCP" warning.
+        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
+                                     connection_file=str(Path(self.runtime.name) / "kernel.json"))
+        await self.km.start_kernel(env=self.env, cwd=str(self.notebook.parent), stdout=self.log, stderr=self.log)
+        self.kc = self.km.client()
+        await ensure_async(self.kc.start_channels())
+        await self.kc.wait_for_ready(timeout=120)
+        if warm:
+            reply = await self.kc.execute_interactive(WARM_IMPORTS, silent=True, store_history=False,
+                                                      allow_stdin=False, output_hook=lambda msg: None)
+            if reply["content"].get("status") != "ok":  # harmless: the notebook imports what it needs
+                self.log.write(f"warm-up imports failed: {reply['content'].get('evalue')}\n")
+
+    async def execute(self, content: dict) -> dict:
+        """Run every cell of ``content``; return the executed notebook (a dict). Raises RunError."""
+        import nbformat
+        from jupyter_core.utils import ensure_async
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        nb = nbformat.reads(json.dumps(content), as_version=4)
+        client = NotebookClient(nb, km=self.km, timeout=None, allow_errors=False, record_timing=False)
+        client.kc = self.kc
+        client.reset_execution_trackers()
+        reply = await client.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+        if reply is not None and "language_info" in reply["content"]:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(nb.cells):
+            try:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            except CellExecutionError as err:
+                self.log.write(f"\ncell {index + 1} failed:\n{err}\n")
+                first = _source(cell).strip().splitlines()[:1]
+                raise RunError(f"cell {index + 1} ({first[0][:60] if first else 'empty'}...) raised "
+                               f"{err.ename}: {err.evalue}") from None
+        return json.loads(nbformat.writes(nb))
+
+    async def stop(self, now: bool = False) -> None:
+        """Ask the kernel to exit (no interrupt first: jupyter_client's shutdown_kernel sends
+        one, and the kernel then logs "KeyboardInterrupt caught in kernel"); ``now``: kill it."""
+        from jupyter_core.utils import ensure_async
+
         try:
-            pm.execute_notebook(str(source), str(executed), parameters=parameters or {},
-                                cwd=str(notebook.parent), progress_bar=False, log_output=not quiet,
-                                kernel_name="python3")
+            if self.kc is not None:
+                await ensure_async(self.kc.stop_channels())
+            if self.km is not None and self.km.has_kernel:
+                if now:
+                    await self.km.shutdown_kernel(now=True)
+                else:
+                    await self.km.request_shutdown()
+                    await self.km.finish_shutdown(waittime=5, pollinterval=0.02)
+                    await self.km.cleanup_resources()
         finally:
-            os.environ.pop("CARERATES_STAGE", None)
-        moved = _move_staged(stage)
-        content = strip_volatile(json.loads(executed.read_text(encoding="utf-8")))
-        with atomic_write(notebook, "w") as handle:
-            handle.write(json.dumps(content, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    return moved
+            if self.log is not None:
+                self.log.close()
+            if self.runtime is not None:
+                self.runtime.cleanup()
+            self.km = self.kc = self.log = self.runtime = None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                        metavar=("NAME", "VALUE"), help="papermill parameter (value parsed as JSON if it can be)")
-    args = parser.parse_args(argv)
+class Job:
+    """One notebook to run: where it comes from, its parameters and where its results go."""
+
+    def __init__(self, notebook: Path, parameters: dict | None = None, name: str | None = None,
+                 stamps: Path | None = None):
+        self.notebook = Path(notebook).resolve()
+        self.parameters = dict(parameters or {})
+        root = paths.ROOT
+        if self.parameters:
+            self.destination = root / "build" / "runs" / (name or run_name(self.notebook, self.parameters))
+            self.output = self.destination / self.notebook.name
+            self.stamp = None
+        else:
+            self.destination = root
+            self.output = self.notebook
+            self.stamp = (stamps or root / "build" / "stamps") / f"{self.notebook.stem}.done"
+        self.content: dict | None = None
+
+    def load(self) -> dict:
+        """The notebook to execute: stored outputs' injected parameters removed, ours added."""
+        content = json.loads(self.notebook.read_text(encoding="utf-8"))
+        # A previous run's injected parameters would silently override the defaults.
+        content["cells"] = [c for c in content["cells"] if INJECTED not in _tags(c)]
+        if self.parameters:
+            check_parameters(content, self.parameters, self.notebook.name, years=data_years())
+            inject_parameters(content, self.parameters,
+                              content.get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
+        self.content = content
+        return content
+
+    async def start(self, warm: bool = False) -> None:
+        """Make the stage and start the kernel (``warm``: import the stack too)."""
+        build = paths.ROOT / "build"
+        (build / "logs").mkdir(parents=True, exist_ok=True)
+        self.stage_root = Path(tempfile.mkdtemp(dir=build, prefix=f"stage-{self.notebook.stem}-pid{os.getpid()}-"))
+        stage = self.stage_root / "files"
+        stage.mkdir()
+        env = {**os.environ, **deterministic_env(), "CARERATES_STAGE": str(stage),
+               "CARERATES_ROOT": str(paths.ROOT)}
+        if self.parameters:  # figures go to the stage, then to build/runs/<name>/figures
+            env.pop("CARERATES_FIGURES", None)
+        self.kernel = Kernel(self.notebook, env, build / "logs" / f"{self.notebook.stem}.log")
+        kernel_name = (self.content or {}).get("metadata", {}).get("kernelspec", {}).get("name", "python3")
+        await self.kernel.start(kernel_name, warm=warm)
+
+    async def finish(self) -> list[Path]:
+        """Run the cells in the started kernel; on success move the staged files and write the notebook."""
+        content = self.content if self.content is not None else self.load()
+        try:
+            executed = await self.kernel.execute(content)
+            await self.kernel.stop()
+            moved = _move_staged(self.stage_root / "files", self.destination)
+            text = json.dumps(strip_volatile(executed), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+            if not (self.output.is_file() and self.output.read_text(encoding="utf-8") == text):
+                _write_atomic(self.output, text)
+            if self.stamp is not None:
+                self.stamp.parent.mkdir(parents=True, exist_ok=True)
+                self.stamp.touch()
+            return moved
+        finally:
+            await self.abandon()
+
+    async def abandon(self) -> None:
+        """Stop the kernel if it runs and remove the stage (nothing is kept)."""
+        kernel, self.kernel = getattr(self, "kernel", None), None
+        try:
+            if kernel is not None:
+                await kernel.stop(now=True)
+        finally:
+            stage_root, self.stage_root = getattr(self, "stage_root", None), None
+            if stage_root is not None:
+                shutil.rmtree(stage_root, ignore_errors=True)
+
+    async def run(self) -> list[Path]:
+        """Start a kernel and run the notebook (see :meth:`finish`). Raises RunError."""
+        if self.content is None:
+            self.load()
+        try:
+            await self.start()
+        except BaseException:
+            await self.abandon()
+            raise
+        return await self.finish()
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, echo=print,
+                  stopping: asyncio.Event | None = None) -> dict[str, str]:
+    """Run ``jobs`` (each after those it depends on), ``parallel`` at a time.
+
+    Returns ``{stem: "ok" | "failed" | "not run"}``; prints one line per notebook
+    (nothing more once ``stopping`` is set: the run was interrupted).
+    """
+    stopping = stopping or asyncio.Event()
+    shout = echo
+
+    def echo(*args, **kwargs):  # noqa: F811 - silenced once interrupted
+        if not stopping.is_set():
+            shout(*args, **kwargs)
+
+    by_stem = {job.notebook.stem: job for job in jobs}
+    status: dict[str, str] = {}
+    finished = {stem: asyncio.Event() for stem in by_stem}
+    slots = asyncio.Semaphore(max(1, parallel))
+    width = max(len(stem) for stem in by_stem)
+
+    started = {stem: asyncio.Event() for stem in by_stem}
+
+    def failed_line(stem: str, err: BaseException) -> None:
+        status[stem] = "failed"
+        if isinstance(err, RunError):
+            echo(f"  {stem:<{width}}  FAILED: {err}\n  {'':<{width}}  nothing written; "
+                 f"full log: {_shown(paths.ROOT / 'build' / 'logs' / (stem + '.log'))}", file=sys.stderr)
+        else:  # e.g. the kernel did not start
+            echo(f"  {stem:<{width}}  FAILED: {type(err).__name__}: {err}\n  {'':<{width}}  nothing written",
+                 file=sys.stderr)
+
+    async def one(stem: str) -> None:
+        job = by_stem[stem]
+        mine = [d for d in deps.get(stem, []) if d in finished]
+        holding = False
+        try:
+            # A notebook takes a slot once each of its dependencies has one. If they are still
+            # running, it starts its kernel and imports the stack meanwhile (a core that would
+            # otherwise wait), then runs its cells as soon as they finish.
+            for dep in mine:
+                await started[dep].wait()
+            await slots.acquire()
+            holding = True
+            started[stem].set()
+            warm = any(not finished[d].is_set() for d in mine)
+            clock = time.perf_counter()
+            try:
+                if warm:
+                    await job.start(warm=True)
+                busy = time.perf_counter() - clock
+                for dep in mine:
+                    await finished[dep].wait()
+                failed = [d for d in mine if status.get(d) != "ok"]
+                if failed:
+                    await job.abandon()
+                    status[stem] = "not run"
+                    echo(f"  {stem:<{width}}  not run: {', '.join(failed)} failed", file=sys.stderr)
+                    return
+                clock = time.perf_counter()
+                if not warm:
+                    await job.start()
+                moved = await job.finish()
+                busy += time.perf_counter() - clock
+            except (RunError, Exception) as err:
+                await job.abandon()
+                failed_line(stem, err)
+                return
+            except BaseException:
+                await job.abandon()
+                raise
+            status[stem] = "ok"
+            changed = f", {len(moved)} output file(s) changed" if moved else ""
+            echo(f"  {stem:<{width}}  {busy:5.1f} s{changed}")
+        finally:
+            if holding:
+                slots.release()
+            started[stem].set()
+            finished[stem].set()
+
+    await asyncio.gather(*(one(stem) for stem in by_stem))
+    return status
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _parse_parameters(pairs: list[list[str]]) -> dict[str, object]:
     parameters = {}
-    for name, value in args.parameter:
+    for name, value in pairs:
         try:
             parameters[name] = json.loads(value)
         except json.JSONDecodeError:
             parameters[name] = value
-    for notebook in args.notebooks:
-        try:
-            written = execute(notebook, parameters, quiet=True)
-        except Exception as err:  # papermill's PapermillExecutionError names the cell
-            print(f"FAILED {notebook}: {type(err).__name__}: {err}", file=sys.stderr)
-            print("Nothing was written: outputs stay as they were.", file=sys.stderr)
-            return 1
-        print(f"executed {notebook} ({len(written)} output file(s))")
+    return parameters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m carerates.run", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="notebook parameter (VALUE parsed as JSON if it can be)")
+    parser.add_argument("-j", "--jobs", type=int, default=None,
+                        help="notebooks run side by side (default: the number of cores)")
+    parser.add_argument("--make", action="store_true",
+                        help="run only the notebooks that are out of date (build/stamps)")
+    parser.add_argument("--data-stamp", type=Path, help="file that changes when the raw data change")
+    parser.add_argument("--name", help="folder under build/runs/ of a run with parameters")
+    args = parser.parse_args(argv)
+    parameters = _parse_parameters(args.parameter)
+    if parameters and (len(args.notebooks) != 1 or args.make):
+        parser.error("parameters apply to one notebook at a time, outside --make")
+    if (args.name is not None) and not parameters:
+        parser.error("--name is for runs with parameters (a default run writes notebooks/ and figures/)")
+    if args.name is not None and not re.fullmatch(r"[A-Za-z0-9_.=,+-]+", args.name):
+        parser.error("--name: letters, digits and _ . = , + - only")
+    missing = [str(nb) for nb in args.notebooks if not nb.is_file()]
+    if missing:
+        print(f"run: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    build = paths.ROOT / "build"
+    build.mkdir(exist_ok=True)
+    clean_stale_stages(build)
+
+    from . import pipeline
+    from .errors import DataError
+
+    start = time.perf_counter()
+    try:
+        if args.make:
+            deps = pipeline.graph(args.notebooks)
+            todo = pipeline.stale(args.notebooks, build / "stamps", data_stamp=args.data_stamp)
+            if not todo:
+                print("Up to date: notebooks/ and figures/ hold the results.")
+                return 0
+            folder = Path(args.notebooks[0]).parent
+            selected = [folder / f"{stem}.ipynb" for stem in todo]
+        else:  # the notebooks named, in the order their dependencies among them allow
+            selected = list(args.notebooks)
+            deps = {Path(nb).stem: pipeline.dependencies(nb) for nb in selected}
+        jobs = [Job(nb, parameters, args.name) for nb in selected]
+        contents = {job.notebook.stem: job.load() for job in jobs}  # refuses bad parameters before any run
+    except (ParameterError, DataError) as err:
+        print(f"run: {err}", file=sys.stderr)
+        return 2
+    deps = {stem: [d for d in deps.get(stem, []) if d in contents] for stem in contents}
+    parallel = args.jobs or default_jobs()
+    parallel = min(parallel, len(jobs))
+    if len(jobs) > 1:
+        print(f"Running {len(jobs)} notebooks, {parallel} at a time:")
+    status = asyncio.run(_main_task(jobs, deps, parallel))
+    if status is None:
+        print("\nInterrupted: the notebooks that had not finished wrote nothing.", file=sys.stderr)
+        return 130
+    failed = [stem for stem, s in status.items() if s != "ok"]
+    elapsed = time.perf_counter() - start
+    if failed:
+        print(f"{len(failed)} of {len(status)} notebook(s) did not complete ({elapsed:.1f} s); "
+              "the others' results are in place.", file=sys.stderr)
+        return 1
+    if parameters:
+        print(f"Done in {elapsed:.1f} s. Results of this run: {_shown(jobs[0].destination)}/ "
+              "(notebooks/ and figures/ untouched).")
+    else:
+        print(f"Done in {elapsed:.1f} s. Results: notebooks/ (executed), figures/ (figures and tables), "
+              "data/processed/ (derived data).")
     return 0
 
 
+async def _main_task(jobs: list[Job], deps: dict[str, list[str]], parallel: int) -> dict | None:
+    """Run the jobs; on Ctrl-C or SIGTERM cancel them (each stops its kernel and stage)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    task = asyncio.ensure_future(run_all(jobs, deps, parallel, stopping=stopping))
+
+    def stop() -> None:
+        stopping.set()
+        task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        status = await task
+    except asyncio.CancelledError:
+        if stopping.is_set():
+            return None
+        raise
+    return None if stopping.is_set() else status
+
+
+def execute(notebook: Path, parameters: dict | None = None, quiet: bool = True, name: str | None = None) -> list[Path]:
+    """Run one notebook (in place, or under build/runs/ with parameters); return the files it changed.
+
+    ``quiet`` is kept for callers of the papermill-based version: nothing is printed anyway.
+
+    Raises ``RunError`` (``ParameterError`` for a bad parameter) on failure.
+    """
+    job = Job(notebook, parameters, name)
+    return asyncio.run(job.run())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C before any kernel started: nothing was written
+        print("\nInterrupted: nothing was written.", file=sys.stderr)
+        sys.exit(130)

@@ -33,6 +33,19 @@ def level_years(start: int, end: int) -> list[int]:
     return list(range(start + 1, end + 1))
 
 
+def _require_years(table: pd.DataFrame, column: str, start: int, end: int, years: list[int]) -> None:
+    """A period whose years the data do not have is refused, naming the years that are valid.
+
+    (Every LA would otherwise get NaN, silently.)
+    """
+    present = sorted(int(y) for y in table.columns[table.notna().any(axis=0)])
+    missing = [y for y in years if y not in present]
+    if missing:
+        cover = f"{present[0]}-{present[-1]}" if present else "no year"
+        raise ValueError(f"period {start}-{end} needs {column} in {years[0]}-{years[-1]}, but the data cover "
+                         f"{cover} (missing: {', '.join(map(str, missing))}); choose a period within {cover}")
+
+
 def average_level(panel: pd.DataFrame, column: str, start: int, end: int,
                   min_years: int | None = None, key: str = "gss") -> pd.Series:
     """Mean of the values at 31 March of the years start+1 ... end, per LA.
@@ -41,7 +54,10 @@ def average_level(panel: pd.DataFrame, column: str, start: int, end: int,
     or it gets NaN, so an average is never silently taken over fewer years.
     """
     years = level_years(start, end)
-    values = wide(panel, column, key).reindex(columns=years)
+    table = wide(panel, column, key)
+    if min_years is None:
+        _require_years(table, column, start, end, years)
+    values = table.reindex(columns=years)
     needed = len(years) if min_years is None else min_years
     result = values.mean(axis=1, skipna=True)
     result[values.notna().sum(axis=1) < needed] = np.nan
@@ -55,8 +71,12 @@ def average_change(panel: pd.DataFrame, column: str, start: int, end: int,
     A change needs both of its years; an LA needs at least ``min_changes`` of
     the end - start changes (default: all) or it gets NaN.
     """
+    level_years(start, end)  # checks the order
     years = list(range(start, end + 1))
-    values = wide(panel, column, key).reindex(columns=years)
+    table = wide(panel, column, key)
+    if min_changes is None:
+        _require_years(table, column, start, end, years)
+    values = table.reindex(columns=years)
     changes = values.diff(axis=1).iloc[:, 1:]
     needed = len(years) - 1 if min_changes is None else min_changes
     result = changes.mean(axis=1, skipna=True)

@@ -1,0 +1,146 @@
+"""Which notebooks make up the pipeline, what each depends on, and which are out of date.
+
+Light on purpose (standard library only): ``make all`` asks it on every run.
+
+- The chapters are ``notebooks/[0-9][0-9]_*.ipynb`` (``_template.ipynb`` and
+  unnumbered notebooks such as a parameterised profile are not chapters).
+- A chapter declares the chapters whose outputs it reads in its notebook
+  metadata: ``{"carerates": {"depends": ["02_describe", ...]}}``. Without that
+  key a chapter depends on ``01_ingest``; ``01_ingest`` itself depends on none.
+- A chapter with no dependencies reads the raw data: it is out of date when the
+  raw-data stamp or ``lib/carerates/sources/`` changes. Every chapter is out of
+  date when its notebook or the core library (``lib/carerates/*.py``) changes,
+  or a chapter it depends on is rebuilt: the rule Make applied to the targets
+  ``build/stamps/NN_name.done``, which stay the record of a successful run.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import paths
+from .errors import DataError
+
+INGEST = "01_ingest"
+#: Library modules no chapter uses: editing them re-runs no chapter.
+NOT_CHAPTER_CODE = frozenset({"profile.py", "site.py"})
+CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+def chapters(folder: Path | None = None) -> list[Path]:
+    """The numbered notebooks of a folder, in order."""
+    folder = Path(folder) if folder is not None else paths.NOTEBOOKS
+    return sorted(folder.glob(CHAPTER_GLOB))
+
+
+def settings(notebook: Path) -> dict:
+    """The ``carerates`` key of a notebook's metadata (``{}`` if absent)."""
+    try:
+        content = json.loads(Path(notebook).read_text(encoding="utf-8"))
+        value = content.get("metadata", {}).get("carerates", {})
+    except (OSError, ValueError, AttributeError) as err:
+        raise DataError(notebook, f"cannot read the notebook ({err})") from None
+    if not isinstance(value, dict):
+        raise DataError(notebook, "metadata 'carerates' must be an object, e.g. {\"depends\": [\"01_ingest\"]}")
+    return value
+
+
+def dependencies(notebook: Path) -> list[str]:
+    """The chapters (file stems) a notebook depends on."""
+    notebook = Path(notebook)
+    value = settings(notebook).get("depends")
+    if value is None:
+        return [] if notebook.stem == INGEST else [INGEST]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(notebook, "metadata carerates.depends must be a list of chapter names, "
+                                  "e.g. [\"01_ingest\", \"09_multivariate\"]")
+    return [Path(v).stem for v in value]
+
+
+def graph(notebooks: list[Path]) -> dict[str, list[str]]:
+    """``{stem: dependencies}`` for ``notebooks`` and every chapter they need, checked.
+
+    Dependencies are looked up beside each notebook. An unknown chapter or a
+    cycle raises ``DataError`` naming the notebook.
+    """
+    found: dict[str, list[str]] = {}
+    where = {Path(nb).stem: Path(nb) for nb in notebooks}
+    todo = list(where)
+    while todo:
+        stem = todo.pop()
+        if stem in found:
+            continue
+        path = where[stem]
+        found[stem] = dependencies(path)
+        for dep in found[stem]:
+            if dep not in where:
+                candidate = path.parent / f"{dep}.ipynb"
+                if not candidate.is_file():
+                    raise DataError(path, f"depends on {dep!r}, which is not a notebook in {path.parent.name}/")
+                where[dep] = candidate
+            todo.append(dep)
+    order(found, {s: where[s] for s in found})  # raises on a cycle
+    return found
+
+
+def order(deps: dict[str, list[str]], where: dict[str, Path] | None = None) -> list[str]:
+    """The stems in an order that puts every chapter after its dependencies (ties by name)."""
+    done: list[str] = []
+    placed: set[str] = set()
+    remaining = sorted(deps)
+    while remaining:
+        ready = [s for s in remaining if all(d in placed or d not in deps for d in deps[s])]
+        if not ready:
+            stem = remaining[0]
+            raise DataError((where or {}).get(stem, Path(f"{stem}.ipynb")),
+                            f"dependency cycle among {', '.join(remaining)}")
+        for stem in ready:
+            done.append(stem)
+            placed.add(stem)
+        remaining = [s for s in remaining if s not in placed]
+    return done
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def inputs(notebook: Path, deps: list[str], root: Path, data_stamp: Path | None) -> list[Path]:
+    """The files whose change makes ``notebook`` out of date (besides its dependencies)."""
+    found = [Path(notebook)]
+    # The profiles and the site read the chapters' results; no chapter reads them.
+    found += sorted(p for p in (root / "lib" / "carerates").glob("*.py") if p.name not in NOT_CHAPTER_CODE)
+    if not deps:
+        found += sorted((root / "lib" / "carerates" / "sources").glob("*.py"))
+        if data_stamp is not None:
+            found.append(Path(data_stamp))
+    return found
+
+
+def stamp(stem: str, stamps: Path) -> Path:
+    return Path(stamps) / f"{stem}.done"
+
+
+def stale(notebooks: list[Path], stamps: Path, root: Path | None = None,
+          data_stamp: Path | None = None) -> list[str]:
+    """The stems of ``notebooks`` (and of the chapters they need) that must run, in order.
+
+    A chapter must run when its stamp is missing or older than one of its
+    :func:`inputs`, or when a chapter it depends on must run or finished after it.
+    """
+    root = Path(root) if root is not None else paths.ROOT
+    deps = graph(notebooks)
+    where = {Path(nb).stem: Path(nb) for nb in notebooks}
+    for stem in deps:
+        where.setdefault(stem, Path(notebooks[0]).parent / f"{stem}.ipynb")
+    todo: set[str] = set()
+    for stem in order(deps):
+        own = _mtime(stamp(stem, stamps))
+        newest = max(_mtime(p) for p in inputs(where[stem], deps[stem], root, data_stamp))
+        if (own == 0 or newest > own or any(d in todo for d in deps[stem])
+                or any(_mtime(stamp(d, stamps)) > own for d in deps[stem])):
+            todo.add(stem)
+    return [s for s in order(deps) if s in todo]

@@ -1,0 +1,107 @@
+"""carerates.pipeline: the chapters, their declared dependencies, and which are out of date."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from carerates import paths, pipeline
+from carerates.errors import DataError
+
+
+def chapter(folder, name, depends=None):
+    metadata = {"kernelspec": {"name": "python3"}}
+    if depends is not None:
+        metadata["carerates"] = {"depends": depends}
+    path = folder / f"{name}.ipynb"
+    path.write_text(json.dumps({"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_the_compendiums_chapters_and_their_order():
+    notebooks = pipeline.chapters()
+    stems = [p.stem for p in notebooks]
+    assert stems[0] == "01_ingest" and "_template" not in stems
+    assert all(s[:2].isdigit() and s[2] == "_" for s in stems)
+    deps = pipeline.graph(notebooks)
+    assert deps["01_ingest"] == []
+    single = ["02_describe", "03_poverty", "04_workforce", "05_innovation", "06_finance", "07_ofsted"]
+    for stem in single:
+        assert deps[stem] == ["01_ingest"]
+    assert deps["08_conclusions"] == single
+    assert deps["09_multivariate"] == [*single, "08_conclusions"]  # it reads associations.csv
+    order = pipeline.order(deps)
+    assert all(order.index(d) < order.index(s) for s, ds in deps.items() for d in ds)
+
+
+def test_only_numbered_notebooks_are_chapters(tmp_path):
+    for name in ("01_ingest", "02_a", "_template", "profile", "1_short", "10_trends"):
+        chapter(tmp_path, name)
+    assert [p.stem for p in pipeline.chapters(tmp_path)] == ["01_ingest", "02_a", "10_trends"]
+
+
+def test_declared_dependencies_default_and_errors(tmp_path):
+    ingest = chapter(tmp_path, "01_ingest")
+    plain = chapter(tmp_path, "02_a")
+    later = chapter(tmp_path, "10_trends", depends=["01_ingest", "09_multivariate.ipynb"])
+    assert pipeline.dependencies(ingest) == []
+    assert pipeline.dependencies(plain) == ["01_ingest"]
+    assert pipeline.dependencies(later) == ["01_ingest", "09_multivariate"]
+    with pytest.raises(DataError, match="10_trends.ipynb: depends on '09_multivariate', which is not a notebook"):
+        pipeline.graph([ingest, plain, later])
+    chapter(tmp_path, "09_multivariate", depends=["10_trends"])
+    with pytest.raises(DataError, match="dependency cycle among 09_multivariate, 10_trends"):
+        pipeline.graph([ingest, later])
+    bad = chapter(tmp_path, "11_bad", depends="01_ingest")
+    with pytest.raises(DataError, match="must be a list"):
+        pipeline.dependencies(bad)
+
+
+def test_stale_follows_makes_rule(tmp_path):
+    root = tmp_path
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    (root / "lib" / "carerates" / "sources").mkdir(parents=True)
+    core = root / "lib" / "carerates" / "stats.py"
+    source = root / "lib" / "carerates" / "sources" / "cla.py"
+    data = root / "data.stamp"
+    for path in (core, source, data):
+        path.write_text("x")
+    nbs = [chapter(notebooks, "01_ingest"), chapter(notebooks, "02_a"), chapter(notebooks, "03_b"),
+           chapter(notebooks, "08_end", depends=["02_a", "03_b"])]
+    stamps = root / "build" / "stamps"
+    kwargs = {"root": root, "data_stamp": data}
+    assert pipeline.stale(nbs, stamps, **kwargs) == ["01_ingest", "02_a", "03_b", "08_end"]
+
+    def set_time(path, t):
+        os.utime(path, ns=(t * 10**9, t * 10**9))
+
+    stamps.mkdir(parents=True)
+    for path in (core, source, data, *nbs):
+        set_time(path, 100)
+    for i, stem in enumerate(["01_ingest", "02_a", "03_b", "08_end"]):
+        (stamps / f"{stem}.done").touch()
+        set_time(stamps / f"{stem}.done", 200 + i)
+    assert pipeline.stale(nbs, stamps, **kwargs) == []
+    set_time(nbs[2], 300)           # 03_b edited: it and what depends on it
+    assert pipeline.stale(nbs, stamps, **kwargs) == ["03_b", "08_end"]
+    set_time(nbs[2], 100)
+    set_time(source, 300)           # a source module: the ingest and everything after it
+    assert pipeline.stale(nbs, stamps, **kwargs) == ["01_ingest", "02_a", "03_b", "08_end"]
+    set_time(source, 100)
+    set_time(stamps / "02_a.done", 400)  # 02_a rerun by hand: 08_end is older than it
+    assert pipeline.stale(nbs, stamps, **kwargs) == ["08_end"]
+    assert pipeline.stale(nbs[:3], stamps, **kwargs) == []  # asked for 01-03 only
+
+
+def test_paths_root_is_the_compendium():
+    assert (paths.ROOT / "Makefile").is_file()
+
+
+def test_developer_docs_name_no_machine_path():
+    import re
+
+    for doc in ("docs/DEVELOPING.md", "README.md"):
+        text = (paths.ROOT / doc).read_text(encoding="utf-8")
+        assert not re.findall(r"(?<![\w.])/(?:work|home|Users|root|tmp|mnt)/", text), doc

@@ -1,0 +1,84 @@
+"""carerates.testing: in CI a skipped test fails unless its file is declared."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+
+def run_pytest(folder, ci: bool, declared: str = ""):
+    (folder / "pyproject.toml").write_text(textwrap.dedent(f"""
+        [tool.pytest.ini_options]
+        addopts = "-p no:cacheprovider -p carerates.testing -rs"
+        declared_skips = [{declared}]
+        """), encoding="utf-8")
+    (folder / "test_skips.py").write_text(textwrap.dedent("""
+        import pytest
+
+        def test_runs():
+            assert True
+
+        @pytest.mark.skipif(True, reason="raw files absent")
+        def test_needs_data():
+            assert False
+        """), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "test_skips.py"], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_skip_outside_ci_is_reported(tmp_path):
+    result = run_pytest(tmp_path, ci=False)
+    assert result.returncode == 0, result.stdout
+    assert "1 passed, 1 skipped" in result.stdout and "raw files absent" in result.stdout
+
+
+def test_an_undeclared_skip_fails_in_ci(tmp_path):
+    result = run_pytest(tmp_path, ci=True)
+    assert result.returncode == 1, result.stdout
+    assert "undeclared skip in CI (raw files absent)" in result.stdout
+    # A skip in setup (skipif) is reported as an error, a skip in the test as a failure.
+    assert "1 passed, 1 error" in result.stdout
+
+
+def test_a_declared_skip_passes_in_ci(tmp_path):
+    result = run_pytest(tmp_path, ci=True, declared='"test_skips.py: needs the data of another step"')
+    assert result.returncode == 0, result.stdout
+    assert "1 passed, 1 skipped" in result.stdout
+
+
+def test_nbval_runs_a_notebook_after_those_it_depends_on_even_side_by_side(tmp_path):
+    """Two workers: 03 (which reads what 02 writes) must wait for 02, though both start at once."""
+    import json as _json
+
+    import nbformat
+
+    def write(name, source, output, depends=None):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        if depends:
+            nb.metadata["carerates"] = {"depends": depends}
+        cell = nbformat.v4.new_code_cell(source)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+        cell.execution_count = 1
+        nb.cells = [cell]
+        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
+    write("02_first", "import time, pathlib\ntime.sleep(3)\npathlib.Path('../written').write_text('2')\nprint('ok')",
+          "ok\n", depends=[])
+    write("03_second", "import pathlib\nprint(pathlib.Path('../written').read_text())", "2\n",
+          depends=["02_first"])
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    env["CARERATES_ROOT"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                             "--nbval-current-env", "-n", "2", "--dist", "loadfile",
+                             "notebooks/02_first.ipynb", "notebooks/03_second.ipynb"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+    assert _json.loads((tmp_path / "notebooks" / "03_second.ipynb").read_text())["cells"]
