@@ -433,24 +433,30 @@ def build_tables(las: pd.DataFrame, weighting: str = "child_benefit") -> dict[st
 
 
 def period_summaries(low_income: pd.DataFrame, cla_rates: pd.DataFrame, las: pd.DataFrame,
-                     predictor_period: tuple[int, int], rate_period: tuple[int, int] | None = None,
+                     predictor_period: tuple[int, int], rate_period: tuple[int, int] | None | bool = None,
                      column: str = "low_income_pct") -> pd.DataFrame:
     """Average level and change of % low-income and of the CLA rate, one row per analysis LA.
 
     ``low_income`` must carry ``year`` (see ``with_cla_year``). The rate summaries run
-    over ``rate_period`` (default: the predictor's period). Columns ``gss, la_name,
+    over ``rate_period`` (default: the predictor's period; ``False``: none, for a
+    predictor period the published rates do not cover, e.g. 2007-2015; the default
+    leaves the rate columns out when the rates do not cover the predictor's period). Columns ``gss, la_name,
     region, la_type, low_income_level, low_income_change, rate_level, rate_change,
     estimated`` (True if any low-income value used is a district-based estimate).
     """
     from ..summaries import average_change, average_level
 
     start, end = predictor_period
-    rate_start, rate_end = rate_period or predictor_period
     out = las.loc[~las["excluded"], ["gss", "la_name", "region", "la_type"]].set_index("gss")
     out["low_income_level"] = average_level(low_income, column, start, end)
     out["low_income_change"] = average_change(low_income, column, start, end)
-    out["rate_level"] = average_level(cla_rates, "rate_per_10k", rate_start, rate_end)
-    out["rate_change"] = average_change(cla_rates, "rate_per_10k", rate_start, rate_end)
+    rate_years = set(cla_rates.loc[cla_rates["rate_per_10k"].notna(), "year"].astype(int))
+    if rate_period is None and not set(range(start, end + 1)) <= rate_years:
+        rate_period = False  # no published rates over this period: no rate columns (never NaNs)
+    if rate_period is not False:
+        rate_start, rate_end = rate_period or predictor_period
+        out["rate_level"] = average_level(cla_rates, "rate_per_10k", rate_start, rate_end)
+        out["rate_change"] = average_change(cla_rates, "rate_per_10k", rate_start, rate_end)
     used = low_income[low_income.year.between(start, end)]
     out["estimated"] = used.groupby("gss").estimated.any().reindex(out.index, fill_value=False)
     return out.reset_index().sort_values("gss", ignore_index=True)
