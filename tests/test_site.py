@@ -67,20 +67,26 @@ def test_notebook_title_and_question():
 
 def test_summary_sentences_come_from_the_result_files(tmp_path):
     pd.DataFrame({"year": [2011, 2012, 2017], "cla_number": [1000, 1100, 1300],
-                  "rate_per_10k": [None, 50.0, 55.0]}).to_csv(tmp_path / "table_01_england_series.csv", index=False)
+                  "rate_per_10k": [None, 50.0, 55.0]}).to_csv(tmp_path / "table_02a_england_series.csv", index=False)
     pd.DataFrame({"la_name": ["A", "B", "C"], "average_rate": [20.0, 40.0, 100.0]}).to_csv(
         tmp_path / "table_02d_la_averages.csv", index=False)
     pd.DataFrame({"region": ["North", "South"], "mean": [80.0, 30.0]}).to_csv(
         tmp_path / "table_02_regional_average_rate.csv", index=False)
-    pd.DataFrame({"list": ["associated with lower average rates"] * 2, "factor": ["more x", "less y"]}).to_csv(
-        tmp_path / "conclusions_lists.csv", index=False)
+    pd.DataFrame({"list": ["associated with lower average rates"] * 2, "factor": ["more x", "less y"],
+                  "grade": ["robust", "tentative"]}).to_csv(tmp_path / "table_08a_conclusions_lists.csv", index=False)
     words = site.summary_sentences(tmp_path)
     assert words[0] == ("In England the rate of children looked after rose from 50 per 10,000 children in 2012 "
                         "to 55 in 2017 (1,100 to 1,300 children).")
     assert "from 20 per 10,000 (A) to 100 (C), a 5-fold difference; the median LA's was 40." in words[1]
     assert "lowest in South (30) and highest in North (80)" in words[2]
-    assert words[3] == "Single-factor tests: less y and more x were associated with lower average rates."
-    assert len(words) == 4  # no chapter 09 table, no sentence about it
+    assert words[3] == ("Single-factor tests: less y (tentative here) and more x (robust here) were associated "
+                        "with lower average rates.")
+    assert len(words) == 4  # no scorecard and no chapter 09 table: no sentences about them
+    pd.DataFrame({"measure": ["tests", "tests_agree", "table_cells", "table_cells_equal"],
+                  "value": [20, 18, 240, 134]}).to_csv(tmp_path / "reproduction_scorecard_headline.csv", index=False)
+    assert site.summary_sentences(tmp_path)[4].startswith(
+        "Against the study's published numbers: 18 of its 20 tests agree in direction and significance, "
+        "and 134 of 240 table cells")
 
 
 # ---------------------------------------------------------------------------- the site in a browser

@@ -223,7 +223,7 @@ def summary_sentences(figures: Path | None = None) -> list[str]:
     """The compendium's headline findings, generated from its result files in ``figures/``."""
     figures = Path(figures or paths.figures_dir())
     out = []
-    england = pd.read_csv(figures / "table_01_england_series.csv").dropna(subset=["rate_per_10k"])
+    england = pd.read_csv(figures / "table_02a_england_series.csv").dropna(subset=["rate_per_10k"])
     first, last = england.iloc[0], england.iloc[-1]
     out.append(f"In England the rate of children looked after rose from {first.rate_per_10k:.0f} per 10,000 "
                f"children in {int(first.year)} to {last.rate_per_10k:.0f} in {int(last.year)} "
@@ -238,11 +238,18 @@ def summary_sentences(figures: Path | None = None) -> list[str]:
     lo, hi = regions.loc[regions["mean"].idxmin()], regions.loc[regions["mean"].idxmax()]
     out.append(f"By region, the mean of the LAs' average rates was lowest in {lo.region} ({lo['mean']:.0f}) "
                f"and highest in {hi.region} ({hi['mean']:.0f}).")
-    lists = pd.read_csv(figures / "conclusions_lists.csv")
+    lists = pd.read_csv(figures / "table_08a_conclusions_lists.csv")
     for name, group in lists.groupby("list", sort=False):
-        factors = sorted(group["factor"])
+        factors = sorted(f"{f} ({g} here)" if isinstance(g, str) else f
+                         for f, g in zip(group["factor"], group.get("grade", [None] * len(group))))
         out.append(f"Single-factor tests: {', '.join(factors[:-1]) + ' and ' + factors[-1] if len(factors) > 1 else factors[0]} "
                    f"{'were' if len(factors) > 1 else 'was'} {name}.")
+    headline = figures / "reproduction_scorecard_headline.csv"
+    if headline.exists():
+        h = pd.read_csv(headline).set_index("measure")["value"]
+        out.append(f"Against the study's published numbers: {h['tests_agree']} of its {h['tests']} tests agree in "
+                   f"direction and significance, and {h['table_cells_equal']} of {h['table_cells']} table cells "
+                   f"are equal at the printed precision (chapter 08 explains each difference).")
     coefficients = figures / "table_09d_cross_sectional_coefficients.csv"
     if coefficients.exists():
         nb = pd.read_csv(coefficients)
