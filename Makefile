@@ -19,7 +19,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
-KERNEL_SPEC := $(VENV)/share/jupyter/kernels/carerates/kernel.json
 STAMPS := build/stamps
 RAW_STAMP := data/raw/.fetch-state.json
 RUN := $(PY) -m carerates.run
@@ -41,12 +40,12 @@ PIPELINE_TESTS := tests/test_run.py tests/test_pipeline.py tests/test_makefile.p
                   tests/test_testing_plugin.py
 
 .PHONY: all env kernel lab data verify-data data-download test unit nbval clean clean-all notebook \
-        benchmark help check-python test-pipeline test-data nbval-ingest nbval-chapters FORCE
+        benchmark help check-python test-pipeline test-data nbval-ingest nbval-chapters
 
 # The committed exemplar profile (notebooks/profile.ipynb, Leeds) reads the chapters' results, so
 # it is re-executed with them; `make profiles` renders every LA from it.
 all: $(RAW_STAMP) | $(ENV_STAMP)  ## set up, fetch the data, execute every notebook that is out of date
-	@$(RUN) --make --jobs $(JOBS) --data-stamp $(RAW_STAMP) $(NOTEBOOKS) notebooks/profile.ipynb
+	@$(RUN) --make --jobs $(JOBS) --data-stamp $(RAW_STAMP) $(NOTEBOOKS) $(wildcard notebooks/profile.ipynb)
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -68,12 +67,12 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-kernel: $(KERNEL_SPEC)  ## register the environment as the Jupyter kernel "carerates" (in .venv)
-
-$(KERNEL_SPEC): $(ENV_STAMP)
+# Registered afresh each time (a second): the spec names the python it was installed from, and a
+# copy of the compendium sharing this .venv (as the Makefile tests make) may have re-pointed it.
+kernel: | $(ENV_STAMP)  ## register the environment as the Jupyter kernel "carerates" (in .venv)
 	$(PY) -m ipykernel install --sys-prefix --name carerates --display-name "Python (carerates)" >/dev/null
 
-lab: $(KERNEL_SPEC) $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerates" kernel
+lab: kernel $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerates" kernel
 	$(PY) -m jupyterlab --notebook-dir=notebooks
 
 # --- data --------------------------------------------------------------------------
@@ -177,7 +176,7 @@ site: $(PROFILES_DONE) | $(ENV_STAMP)  ## build the static site in build/site/ (
 
 # The executed exemplar profile is checked like the chapters (it reads the committed
 # figures/ and writes only its cache under build/).
-nbval-profile: $(PROFILE_DATA) | $(ENV_STAMP)
+nbval-profile: $(PROFILE_DATA) | $(ENV_STAMP)  ## (part of test) the exemplar profile under nbval
 	$(PY) -m pytest -q --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env \
 	  notebooks/profile.ipynb
 

@@ -37,9 +37,15 @@ def copy_compendium(tmp_path: Path, *extra: str) -> Path:
         os.utime(root / name, (1_000_000_000, 1_000_000_000))
     (root / ".venv").symlink_to(VENV, target_is_directory=True)
     assert (root / ".venv" / ".installed").is_file(), "the real .venv is not a `make env` one"
-    raw = root / "data" / "raw"
-    raw.mkdir(parents=True)
-    (raw / ".fetch-state.json").write_text("{}\n", encoding="utf-8")
+    # A tiny data mirror where the Makefile looks by default (../shared/data), listed in the
+    # copy's data/sources.csv, so the raw-data check before every build runs for real.
+    from test_fetch import make_mirror, write_sources
+
+    shared = root.parent / "shared"
+    shared.mkdir()
+    make_mirror(shared).rename(shared / "data")
+    (root / "data").mkdir()
+    write_sources(root / "data" / "sources.csv", urls={})
     (root / "notebooks").mkdir(exist_ok=True)
     return root
 
@@ -140,8 +146,8 @@ def test_a_new_chapter_joins_make_all_and_nbval_without_a_makefile_edit(tmp_path
 def test_help_lists_every_target(tmp_path):
     root = copy_compendium(tmp_path)
     text = (root / "Makefile").read_text()
-    phony = " ".join(line for line in text.replace("\\\n", " ").splitlines() if line.startswith(".PHONY:"))
-    targets = phony.split(":", 1)[1].split()
+    phony = [line for line in text.replace("\\\n", " ").splitlines() if line.startswith(".PHONY:")]
+    targets = [t for line in phony for t in line.split(":", 1)[1].split()]
     listed = [line.split()[0] for line in make(root, "help").stdout.splitlines() if line.strip()]
     assert sorted(listed) == sorted(targets)
 
@@ -172,7 +178,7 @@ def test_make_kernel_registers_the_carerates_kernel_in_the_environment(tmp_path)
 def test_make_test_fetches_the_data_before_any_test(tmp_path):
     """On a fresh clone (no data/raw yet) the fetch comes first, then the tests (dry run)."""
     root = copy_compendium(tmp_path)
-    (root / "data" / "raw" / ".fetch-state.json").unlink()
+    assert not (root / "data" / "raw").exists()
     for target in ("test", "unit"):
         lines = make(root, "-n", target).stdout.splitlines()
         fetch = next(i for i, line in enumerate(lines) if "carerates.fetch" in line)

@@ -29,8 +29,9 @@ def test_the_compendiums_chapters_and_their_order():
     single = ["02_describe", "03_poverty", "04_workforce", "05_innovation", "06_finance", "07_ofsted"]
     for stem in single:
         assert deps[stem] == ["01_ingest"]
-    assert deps["08_conclusions"] == single
-    assert deps["09_multivariate"] == [*single, "08_conclusions"]  # it reads associations.csv
+    assert deps["09_multivariate"] == single
+    assert deps["08_conclusions"] == [*single, "09_multivariate"]  # it grades the lists by 09's joint model
+    assert deps["10_later_years"] == ["01_ingest", "05_innovation", "08_conclusions"]  # reads associations.csv
     order = pipeline.order(deps)
     assert all(order.index(d) < order.index(s) for s, ds in deps.items() for d in ds)
 
