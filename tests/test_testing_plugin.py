@@ -82,3 +82,33 @@ def test_nbval_runs_a_notebook_after_those_it_depends_on_even_side_by_side(tmp_p
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
     assert _json.loads((tmp_path / "notebooks" / "03_second.ipynb").read_text())["cells"]
+
+
+def test_nbval_hands_out_notebooks_in_dependency_order_not_by_name(tmp_path):
+    """08 depends on 09 here: in name order a worker would hold 08 ahead of 09 and wait forever
+    (the wait limit is cut to 20 s so the failure shows); in dependency order both pass."""
+    import nbformat
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
+    for name, source, output, depends in [
+        ("07_a", "print('a')", "a\n", []),
+        ("08_reads_09", "import pathlib\nprint(pathlib.Path('../nine').read_text())", "9\n", ["09_writes"]),
+        ("09_writes", "import pathlib\npathlib.Path('../nine').write_text('9')\nprint('ok')", "ok\n", []),
+    ]:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["carerates"] = {"depends": depends}
+        cell = nbformat.v4.new_code_cell(source)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+        cell.execution_count = 1
+        nb.cells = [cell]
+        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    env.update(CARERATES_ROOT=str(tmp_path), CARERATES_NBVAL_WAIT="20")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                             "--nbval-current-env", "-p", "no:randomly",
+                             "notebooks/07_a.ipynb", "notebooks/08_reads_09.ipynb", "notebooks/09_writes.ipynb"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout

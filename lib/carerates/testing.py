@@ -90,13 +90,25 @@ def pytest_collection_modifyitems(session, config, items):
     from . import pipeline
 
     stems = {path.stem for path in notebooks}
+    deps = {}
     for path, cells in notebooks.items():
         try:
             depends = pipeline.dependencies(path)
         except Exception:  # a broken notebook fails in nbval itself
             depends = []
-        cells[0]._carerates_wait_for = [d for d in depends if d in stems]
+        deps[path.stem] = [d for d in depends if d in stems]
+        cells[0]._carerates_wait_for = deps[path.stem]
         cells[-1]._carerates_last = path.stem
+    # Run (and, under xdist's --dist loadfile, hand out) the notebooks in dependency order, not
+    # by name: every worker takes files in that order, so a notebook waiting for another can
+    # never sit ahead of it in a queue (08 depends on 09, so by name the two could deadlock).
+    try:
+        rank = {stem: i for i, stem in enumerate(pipeline.order(deps))}
+    except Exception:  # a cycle: nbval's own order; the waits then fail with their limit
+        return
+    position = {id(item): k for k, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(Path(str(item.path)).stem, -1) if _is_nbval_cell(item) else -1,
+                                 position[id(item)]))
 
 
 @pytest.hookimpl(tryfirst=True)
