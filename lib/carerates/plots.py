@@ -47,7 +47,7 @@ sns = _LazyModule("seaborn")
 def _tab10(n: int) -> list[tuple[float, float, float]]:
     """The first ``n`` colours of matplotlib's tab10, as ``seaborn.color_palette("tab10", n)``
     gives them (tests/test_plots.py checks the two agree), without importing seaborn."""
-    return [tuple(rgb) for rgb in matplotlib.colormaps["tab10"](np.linspace(0, 1, 10)[:n])[:, :3]]
+    return [tuple(float(x) for x in rgb) for rgb in matplotlib.colormaps["tab10"](np.linspace(0, 1, 10)[:n])[:, :3]]
 
 
 PALETTE = dict(zip(REGIONS, _tab10(len(REGIONS))))
