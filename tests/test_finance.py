@@ -1,6 +1,8 @@
 """LAIT's weekly unit cost of social work per child in need."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,13 +69,10 @@ def test_unknown_la_number_fails():
 
 
 @pytest.mark.skipif(not paths.raw("finance", "s251", "s251ye2012.xlsx").exists(), reason="raw files absent")
-def test_build_tables_on_the_raw_files():
-    from carerates.las import build_la_table
-    from carerates.sources.cla import LAA1_RELEASES, read_laa1
-
-    file, first, last = LAA1_RELEASES["SFR50_2017"]
-    las = build_la_table(read_laa1(paths.raw(file), first, last)[0])
-    tables = finance.build_tables(las)
+def test_build_tables_on_the_raw_files(monkeypatch):
+    # the real readers on the raw files (read once for this module: the stop tests below reuse them)
+    _raw_once(monkeypatch, *_READERS)
+    tables = finance.build_tables(_real_las())
     spend, cin, unit_cost = tables["s251_social_work"], tables["children_in_need"], tables["unit_cost"]
     assert len(spend) == 152 * 6 and len(unit_cost) == 152 * 5
     assert unit_cost.loc[unit_cost["year"] == 2016, "cin_year"].eq(2015).all()
@@ -90,7 +89,8 @@ needs_raw = pytest.mark.skipif(not paths.raw("finance", "s251", "s251ye2012.xlsx
                                reason="raw files absent")
 
 
-def _real_las():
+@functools.cache
+def _read_las():
     from carerates.las import build_la_table
     from carerates.sources.cla import LAA1_RELEASES, read_laa1
 
@@ -98,10 +98,31 @@ def _real_las():
     return build_la_table(read_laa1(paths.raw(file), first, last)[0])
 
 
+def _real_las():
+    return _read_las().copy()
+
+
+#: The real raw readers, as imported (before any test monkeypatches them).
+_READERS = {name: getattr(finance, name) for name in ("load_s251", "load_cin_published", "load_cin_revised")}
+
+
+@functools.cache
+def _read_once(name, *args):
+    return _READERS[name](*args)
+
+
+def _raw_once(monkeypatch, *names):
+    """The raw readers of ``names`` read each workbook once for this module's stop tests (a
+    fresh copy each call, as the tests alter what they get): the same tables, ~1 s less each."""
+    for name in names:
+        monkeypatch.setattr(finance, name, lambda *args, name=name: _read_once(name, *args).copy())
+
+
 @needs_raw
 def test_s251_year_missing_las_stops_naming_its_workbook(monkeypatch):
     """A Table A1 that lost LAs (a truncated workbook) must not pass as a smaller year."""
-    real = finance.load_s251
+    _raw_once(monkeypatch, "load_cin_published", "load_cin_revised")
+    real = lambda: _read_once("load_s251").copy()  # noqa: E731
 
     def partial():
         frame = real()
@@ -117,7 +138,8 @@ def test_s251_year_missing_las_stops_naming_its_workbook(monkeypatch):
 
 @needs_raw
 def test_cin_count_missing_beyond_the_declared_gaps_stops(monkeypatch):
-    real = finance.load_cin_published
+    _raw_once(monkeypatch, "load_s251", "load_cin_revised")
+    real = lambda: _read_once("load_cin_published").copy()  # noqa: E731
 
     def blanked():
         frame = real().copy()

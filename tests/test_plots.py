@@ -245,3 +245,20 @@ def test_boxplot_label_blocked_on_both_sides_moves_up_or_down():
     for centre, low, high in ((0, 50, 62), (2, 50, 65)):  # the neighbours' box-and-whisker columns
         crosses = x0 < centre + 0.32 and x1 > centre - 0.32 and y0 < high and y1 > low
         assert not crosses, (centre, x0, x1, y0, y1)
+
+
+def test_palette_is_seaborns_tab10():
+    import seaborn as sns
+
+    expected = sns.color_palette("tab10", len(plots.PALETTE))
+    assert list(plots.PALETTE.values()) == [tuple(c) for c in expected]
+    assert [type(v) for c in plots.PALETTE.values() for v in c] == [type(v) for c in expected for v in c]
+
+
+def test_importing_plots_does_not_import_seaborn():
+    import subprocess
+    import sys
+
+    code = "import sys, carerates.plots; print('seaborn' in sys.modules, 'matplotlib.pyplot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

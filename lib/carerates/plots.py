@@ -11,21 +11,46 @@ Conventions (docs/DEVELOPING.md, "Plots"):
 """
 from __future__ import annotations
 
+import importlib
 import io
 import math
 import re
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from . import paths
 from .io import write_bytes
 from .las import REGIONS
 
-PALETTE = dict(zip(REGIONS, sns.color_palette("tab10", len(REGIONS))))
+
+class _LazyModule:
+    """A module imported on first use: a chapter that only needs ``official_name`` or
+    ``label`` (01 ingest) does not pay the ~2 s of importing pyplot and seaborn."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}>"
+
+
+plt = _LazyModule("matplotlib.pyplot")
+sns = _LazyModule("seaborn")
+
+
+def _tab10(n: int) -> list[tuple[float, float, float]]:
+    """The first ``n`` colours of matplotlib's tab10, as ``seaborn.color_palette("tab10", n)``
+    gives them (tests/test_plots.py checks the two agree), without importing seaborn."""
+    return [tuple(float(x) for x in rgb) for rgb in matplotlib.colormaps["tab10"](np.linspace(0, 1, 10)[:n])[:, :3]]
+
+
+PALETTE = dict(zip(REGIONS, _tab10(len(REGIONS))))
 DPI = 110
 
 #: What a reader sees instead of a column, model or test name (axes, legends, sentences).
