@@ -123,7 +123,8 @@ nbval: $(RAW_STAMP) | $(ENV_STAMP)  ## re-execute every notebook under nbval (fi
 	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
 	@$(MAKE) nbval-chapters
 
-test-pipeline:  ## (part of test) the pipeline's own tests
+test-pipeline:  ## (part of test) the linter and the pipeline's own tests
+	$(PY) -m ruff check --quiet lib tests scripts
 	$(PY) -m pytest -q $(PIPELINE_TESTS)
 
 test-data: nbval-ingest  ## (part of test) the other unit and findings tests, once data/processed exists

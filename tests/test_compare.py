@@ -1,7 +1,6 @@
 """carerates.compare: rebuilt results judged at the precision they are written with."""
 import numpy as np
 import pandas as pd
-import pytest
 
 from carerates import compare, io
 

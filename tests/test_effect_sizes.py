@@ -36,9 +36,11 @@ def test_rank_biserial_equals_brute_force_pair_counting(seed):
 
 def test_rank_biserial_ci_covers_a_bootstrap_and_shrinks_with_n():
     rng = np.random.default_rng(5)
-    small = pd.Series(rng.normal(size=30)); small_flags = pd.Series(np.arange(30) < 12)
+    small = pd.Series(rng.normal(size=30))
+    small_flags = pd.Series(np.arange(30) < 12)
     small[small_flags] += 0.8
-    big = pd.Series(rng.normal(size=300)); big_flags = pd.Series(np.arange(300) < 120)
+    big = pd.Series(rng.normal(size=300))
+    big_flags = pd.Series(np.arange(300) < 120)
     big[big_flags] += 0.8
     e_small, e_big = results.rank_biserial_effect(small, small_flags), results.rank_biserial_effect(big, big_flags)
     assert (e_big["ci_high"] - e_big["ci_low"]) < (e_small["ci_high"] - e_small["ci_low"])

@@ -1,5 +1,4 @@
 """carerates.findings: result records in words, formatted as the house style says."""
-import math
 
 import pytest
 from scipy import stats as sps

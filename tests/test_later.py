@@ -1,7 +1,6 @@
 """carerates.later: the 2018-2025 editions on the 2017 geography (latest edition wins per unit-year)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

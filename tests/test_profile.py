@@ -86,7 +86,8 @@ def _row(number, name, neighbours):
 
 
 def test_neighbours_map_successors_and_use_old_rows(tmp_path, las):
-    ten = lambda *ns: list(ns) + [999] * (10 - len(ns))  # 999: not an LA of 2017, left out
+    def ten(*ns):  # 999: not an LA of 2017, left out
+        return list(ns) + [999] * (10 - len(ns))
     rows = [
         _row(805, "Hartlepool", ten(383, 390, 838)),  # 838 = the 2019 Dorset -> 835
         _row(383, "Leeds", ten(805, 390)),

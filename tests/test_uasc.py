@@ -74,7 +74,7 @@ def test_read_laa4_rejects_duplicated_la(tmp_path):
 
 def write_underlying(directory, year, rows, column="CLA_UASC"):
     directory.mkdir(exist_ok=True)
-    lines = [f"New_geog_code,geog_l,geog_c,geog_n,CLA_Mar{year},{column}", f"E92000001,NATIONAL,921,ENGLAND,70000,4000"]
+    lines = [f"New_geog_code,geog_l,geog_c,geog_n,CLA_Mar{year},{column}", "E92000001,NATIONAL,921,ENGLAND,70000,4000"]
     lines += [f"{g},LA,{n},{name},{cla_n},{u}" for g, n, name, cla_n, u in rows]
     (directory / f"{year}_SFR99_CLA{year}.csv").write_text("\n".join(lines) + "\n")
 

@@ -113,7 +113,6 @@ def to_units(frame: pd.DataFrame, counts: list[str], *, code: str = "gss", year:
         unknown = sorted(set(work[code]) - set(known) - SUCCESSOR_CODES)
         if unknown:
             raise DataError(path, f"unknown LA code(s) {unknown[:10]}")
-    values = [*counts, *([rate] if rate else [])]
     work = work[work[counts].notna().any(axis=1)]
     if work.duplicated([code, year]).any():
         dup = work.loc[work.duplicated([code, year]), [code, year]].head().to_dict("records")

@@ -279,7 +279,7 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
                 clusters.append([item])
         for cluster in clusters:
             _place_cluster(cluster, steps, gap, try_place, placed, renderer,
-                           lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))
+                           lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))  # noqa: B023 (used at once)
     # a label put to the left of the first region may stick out of the axes: widen them to fit
     for _ in range(3):
         fig.canvas.draw()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .io import read_csv, write_csv
+from .io import write_csv
 from .las import REGIONS
 from .stats import RECORD_COLUMNS, TestResult, records
 

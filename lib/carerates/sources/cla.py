@@ -369,7 +369,6 @@ def build_tables(las: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     laa1 = {name: rows for name, (rows, _) in parsed.items()}
     las = (build_la_table(laa1["SFR50_2017"], paths.raw(LAA1_RELEASES["SFR50_2017"][0]), expected=N_LAS)
            if las is None else las)
-    scilly = {"E06000053": "Isles of Scilly: excluded from every analysis"}
     tables = {"las": check_table(las, "las", ["gss"], {
         "gss": Column("str", nullable=False), "la_number": Column("int", 201, 999, nullable=False),
         "la_name": Column("str", nullable=False), "excluded": Column("bool")}, las=las)}

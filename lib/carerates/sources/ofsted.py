@@ -22,7 +22,6 @@ a cut-off date).
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
