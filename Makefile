@@ -135,7 +135,7 @@ nbval-ingest:  ## (part of test) 01_ingest under nbval: rebuilds data/processed
 
 nbval-chapters: nbval-ingest  ## (part of test) the other chapters under nbval, side by side
 	$(if $(filter-out $(INGEST),$(NOTEBOOKS)),CARERATES_FIGURES="$(CURDIR)/$(TEST_FIGURES)" $(NBVAL) \
-	  -n $(JOBS) --dist loadfile $(filter-out $(INGEST),$(NOTEBOOKS)),@true)
+	  -n $(JOBS) --dist loadfile --no-loadscope-reorder $(filter-out $(INGEST),$(NOTEBOOKS)),@true)
 
 benchmark: $(RAW_STAMP) | $(ENV_STAMP)  ## time make all (serial, parallel, no-op) and make test against the kernel floor
 	$(PY) scripts/benchmark.py

@@ -99,9 +99,11 @@ def pytest_collection_modifyitems(session, config, items):
         deps[path.stem] = [d for d in depends if d in stems]
         cells[0]._carerates_wait_for = deps[path.stem]
         cells[-1]._carerates_last = path.stem
-    # Run (and, under xdist's --dist loadfile, hand out) the notebooks in dependency order, not
-    # by name: every worker takes files in that order, so a notebook waiting for another can
-    # never sit ahead of it in a queue (08 depends on 09, so by name the two could deadlock).
+    # Run (and, under xdist's --dist loadfile --no-loadscope-reorder, hand out) the notebooks in
+    # dependency order, not by name: every worker takes files in that order, so a notebook waiting
+    # for another can never sit ahead of it in a queue (08 depends on 09, so by name the two could
+    # deadlock). xdist's default reorders files by their number of cells, largest first: the
+    # Makefile turns that off.
     try:
         rank = {stem: i for i, stem in enumerate(pipeline.order(deps))}
     except Exception:  # a cycle: nbval's own order; the waits then fail with their limit
