@@ -87,3 +87,14 @@ def test_unchanged_result_keeps_committed_results_within_precision(tmp_path):
     # outside figures/ (e.g. an executed notebook or a processed table) only equal bytes count
     elsewhere = _csv(tmp_path, "elsewhere.csv", pd.DataFrame({"alpha": [0.041161449]}))
     assert not compare.unchanged_result(elsewhere, same)
+
+
+def test_a_column_of_text_and_numbers_compares_numbers_as_numbers(tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    c = tmp_path / "c.csv"
+    a.write_text("id,reproduced\nx,significant\ny,0.0411614\n")
+    b.write_text("id,reproduced\nx,significant\ny,0.0411615\n")
+    c.write_text("id,reproduced\nx,not significant\ny,0.0411615\n")
+    assert compare.csv_differences(a, b) == []
+    assert "'reproduced', data row 1" in compare.csv_differences(a, c)[0]

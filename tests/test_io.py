@@ -316,9 +316,10 @@ def test_format_float_keeps_six_significant_digits(value, text):
 
 
 def test_write_csv_rounds_only_float_columns(tmp_path):
-    frame = pd.DataFrame({"n": [151, 147], "r": [0.68247238881, np.nan], "id": ["0.123456789", "x"]})
+    frame = pd.DataFrame({"n": [151, 147], "r": [0.68247238881, np.nan], "id": ["0.123456789", "x"],
+                          "mixed": ["significant", 4.635759999999999]})
     target = io.write_csv(frame, tmp_path / "t.csv")
-    assert target.read_bytes() == b"n,r,id\n151,0.682472,0.123456789\n147,,x\n"
+    assert target.read_bytes() == b"n,r,id,mixed\n151,0.682472,0.123456789,significant\n147,,x,4.63576\n"
 
 
 def test_write_parquet_roundtrip_gives_same_bytes(tmp_path):

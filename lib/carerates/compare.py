@@ -52,8 +52,12 @@ def csv_differences(committed: str | Path, rebuilt: str | Path, rtol: float = RT
         x, y = _numeric(a[column]), _numeric(b[column])
         if x is not None and y is not None:
             same = np.isclose(x.to_numpy(), y.to_numpy(), rtol=rtol, atol=atol, equal_nan=True)
-        else:
-            same = (a[column] == b[column]).to_numpy()
+        else:  # a column of text and numbers: numbers as numbers, text to the letter
+            xs = pd.to_numeric(a[column], errors="coerce").to_numpy(dtype=float)
+            ys = pd.to_numeric(b[column], errors="coerce").to_numpy(dtype=float)
+            both = ~np.isnan(xs) & ~np.isnan(ys)
+            same = (a[column] == b[column]).to_numpy().copy()
+            same[both] = np.isclose(xs[both], ys[both], rtol=rtol, atol=atol)
         for row in np.flatnonzero(~same)[:3]:
             problems.append(f"{column!r}, data row {row + 1}: {a[column].iloc[row]!r} vs {b[column].iloc[row]!r}")
         if (~same).sum() > 3:

@@ -312,5 +312,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, digits: int = SIGNIFICANT_D
     for column in out.columns:
         if pd.api.types.is_float_dtype(out[column].dtype):
             out[column] = [format_float(v, digits) for v in out[column].to_numpy(dtype=float)]
+        elif out[column].dtype == object:  # numbers among text (e.g. "significant" or 0.682472)
+            out[column] = [format_float(v, digits) if isinstance(v, float) else v for v in out[column]]
     text = out.to_csv(index=False, lineterminator="\n")
     return write_bytes(text.encode("utf-8"), path)
