@@ -123,6 +123,19 @@ def laa1_long(table: pd.DataFrame, release: str) -> pd.DataFrame:
     return long.sort_values(["gss", "year"], ignore_index=True)
 
 
+def _stack_releases(releases: dict[str, pd.DataFrame], las: pd.DataFrame) -> pd.DataFrame:
+    """Every release's rows on canonical codes, with ``rank`` 0 for the oldest (by year suffix)."""
+    order = sorted(releases, key=_release_year)
+    return pd.concat([releases[name].assign(gss=canonical_gss(releases[name]["gss"], name, las), rank=rank)
+                      for rank, name in enumerate(order)], ignore_index=True)
+
+
+def _latest_release(every: pd.DataFrame) -> pd.DataFrame:
+    """Per LA-year, each column's value from the latest release that publishes it."""
+    return (every.sort_values(["gss", "year", "rank"])
+                 .groupby(["gss", "year"], as_index=False).last().drop(columns="rank"))
+
+
 def published_rates(releases: dict[str, pd.DataFrame], las: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The published rate per LA-year from the latest release that covers the year.
 
@@ -132,17 +145,8 @@ def published_rates(releases: dict[str, pd.DataFrame], las: pd.DataFrame) -> tup
     that two releases both publish, with both rates.
     """
 
-    order = sorted(releases, key=lambda r: int(r.rsplit("_", 1)[-1]))
-    stacked = []
-    for rank, name in enumerate(order):
-        frame = releases[name].copy()
-        frame["gss"] = canonical_gss(frame["gss"], name, las)
-        frame["rank"] = rank
-        stacked.append(frame)
-    every = pd.concat(stacked, ignore_index=True)
-    latest = (every.sort_values(["gss", "year", "rank"])
-                   .groupby(["gss", "year"], as_index=False).last())
-    panel = latest.drop(columns="rank").sort_values(["gss", "year"], ignore_index=True)
+    every = _stack_releases(releases, las)
+    panel = _latest_release(every).sort_values(["gss", "year"], ignore_index=True)
 
     both = every.groupby(["gss", "year"]).filter(lambda g: len(g) > 1)
     revisions = both.pivot_table(index=["gss", "year"], columns="release", values="rate_per_10k",
@@ -508,15 +512,7 @@ def uasc_table(underlying: pd.DataFrame, laa4: dict[str, pd.DataFrame], las: pd.
     is published (the underlying data suppress some counts LAA4 shows, e.g. zeros);
     ``uasc_suppressed`` is True where neither is published (a small number).
     """
-    order = sorted(laa4, key=_release_year)
-    stacked = []
-    for rank, name in enumerate(order):
-        frame = laa4[name].copy()
-        frame["gss"] = canonical_gss(frame["gss"], name, las)
-        frame["rank"] = rank
-        stacked.append(frame)
-    published = (pd.concat(stacked, ignore_index=True).sort_values(["gss", "year", "rank"])
-                 .groupby(["gss", "year"], as_index=False).last().drop(columns="rank"))
+    published = _latest_release(_stack_releases(laa4, las))
     grid = pd.MultiIndex.from_product([sorted(las.loc[~las["excluded"].astype(bool), "gss"]),
                                        sorted(set(underlying["year"]))], names=["gss", "year"]).to_frame(index=False)
     out = (grid.merge(underlying, on=["gss", "year"], how="left", validate="one_to_one")
