@@ -112,6 +112,15 @@ POST_2017_COUNCILS = frozenset({
 })
 
 
+def _named_rows(sheet: pd.DataFrame, name_col: int, start: int, end: int):
+    """(row index, LA name with its white space folded) for each row of a table that names an LA."""
+    for i in range(start, end):
+        name = sheet.iat[i, name_col]
+        if pd.isna(name) or not str(name).strip():
+            continue
+        yield i, " ".join(str(name).split())
+
+
 def raw_path() -> Path:
     return paths.raw(*RAW_FILE)
 
@@ -167,11 +176,7 @@ def _read_table(sheet: pd.DataFrame, header_row: int, end_row: int, table: str, 
         raise DataError(path, f"sheet {SHEET!r}, {table}: expected column(s) not found: {missing}")
     name_col = headers[_NAME_HEADER]
     rows = []
-    for i in range(header_row + 1, end_row):
-        name = sheet.iat[i, name_col]
-        if pd.isna(name) or not str(name).strip():
-            continue
-        name = " ".join(str(name).split())
+    for i, name in _named_rows(sheet, name_col, header_row + 1, end_row):
         for inspection, cols in _SIF_HEADERS.items():
             where = f"sheet {SHEET!r}, {table}, {name}, {inspection}"
             published = _date(sheet.iat[i, headers[cols["published"]]], path, where)
@@ -387,11 +392,7 @@ def _read_ilacs_table(sheet: pd.DataFrame, header_row: int, end_row: int, table:
     if "first_ilacs" not in layouts:
         raise DataError(path, f"sheet {SHEET!r}, {table}: no ILACS publication date column")
     rows = []
-    for i in range(header_row + 1, end_row):
-        name = sheet.iat[i, name_col]
-        if pd.isna(name) or not str(name).strip():
-            continue
-        name = " ".join(str(name).split())
+    for i, name in _named_rows(sheet, name_col, header_row + 1, end_row):
         for inspection, cols in layouts.items():
             where = f"sheet {SHEET!r}, {table}, {name}, {inspection}"
             published = _date(sheet.iat[i, cols["published"]], path, where)
