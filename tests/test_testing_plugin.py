@@ -50,22 +50,28 @@ def test_a_declared_skip_passes_in_ci(tmp_path):
     assert "1 passed, 1 skipped" in result.stdout
 
 
+def _one_cell_notebook(folder, name, source, output, depends=None):
+    """An executed one-cell notebook with its stored output and, if given, its dependencies."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if depends is not None:
+        nb.metadata["carerates"] = {"depends": depends}
+    cell = nbformat.v4.new_code_cell(source)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+    cell.execution_count = 1
+    nb.cells = [cell]
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
 def test_nbval_runs_a_notebook_after_those_it_depends_on_even_side_by_side(tmp_path):
     """Two workers: 03 (which reads what 02 writes) must wait for 02, though both start at once."""
     import json as _json
 
-    import nbformat
 
     def write(name, source, output, depends=None):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        if depends:
-            nb.metadata["carerates"] = {"depends": depends}
-        cell = nbformat.v4.new_code_cell(source)
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
-        cell.execution_count = 1
-        nb.cells = [cell]
-        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+        _one_cell_notebook(tmp_path / "notebooks", name, source, output, depends)
 
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
@@ -87,7 +93,6 @@ def test_nbval_runs_a_notebook_after_those_it_depends_on_even_side_by_side(tmp_p
 def test_nbval_hands_out_notebooks_in_dependency_order_not_by_name(tmp_path):
     """08 depends on 09 here: in name order a worker would hold 08 ahead of 09 and wait forever
     (the wait limit is cut to 20 s so the failure shows); in dependency order both pass."""
-    import nbformat
 
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
@@ -96,14 +101,7 @@ def test_nbval_hands_out_notebooks_in_dependency_order_not_by_name(tmp_path):
         ("08_reads_09", "import pathlib\nprint(pathlib.Path('../nine').read_text())", "9\n", ["09_writes"]),
         ("09_writes", "import pathlib\npathlib.Path('../nine').write_text('9')\nprint('ok')", "ok\n", []),
     ]:
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nb.metadata["carerates"] = {"depends": depends}
-        cell = nbformat.v4.new_code_cell(source)
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
-        cell.execution_count = 1
-        nb.cells = [cell]
-        nbformat.write(nb, tmp_path / "notebooks" / f"{name}.ipynb")
+        _one_cell_notebook(tmp_path / "notebooks", name, source, output, depends)
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
     env.update(CARERATES_ROOT=str(tmp_path), CARERATES_NBVAL_WAIT="20")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
