@@ -223,6 +223,39 @@ def test_read_sheet_unknown_sheet(tmp_path):
     assert "LAA9" in str(err.value)
 
 
+def test_sheet_table_rows_as_read_sheet_gives_them_with_raw_cells(tmp_path):
+    path = tmp_path / "gaps.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Table_A1"
+    sheet.append(["LA", "Description", "Total"])
+    sheet.append([])  # an empty row: kept (all ""), as read_sheet keeps it
+    sheet.append([805, "Social work", 12.5])
+    sheet.append([806, None, "x"])
+    book.save(path)
+    fast, slow = io.sheet_table(path, "Table_A1"), io.read_sheet(path, "Table_A1")
+    assert fast.shape == slow.shape == (4, 3)
+    assert (fast.dtypes == object).all()
+    assert fast.iloc[1].tolist() == ["", "", ""]
+    assert fast.iloc[2].tolist() == [805.0, "Social work", 12.5]  # calamine's floats, not pandas' ints
+    assert fast.iloc[3].tolist() == [806.0, "", "x"]
+    # what the readers do with the cells gives the same numbers either way
+    both = [io.parse_numbers(frame[2].iloc[2:], path, "Total").tolist() for frame in (fast, slow)]
+    assert both[0][0] == both[1][0] == 12.5
+    assert np.isnan(both[0][1]) and np.isnan(both[1][1])
+
+
+def test_sheet_table_missing_sheet_and_corrupt_file_name_the_file(tmp_path):
+    path = _workbook(tmp_path / "ok.xlsx")
+    with pytest.raises(DataError, match=r"sheet 'LAA9' not found; sheets are \['LAA1'\]") as err:
+        io.sheet_table(path, "LAA9")
+    assert str(path) in str(err.value)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(DataError, match="cannot be read as a spreadsheet") as err:
+        io.sheet_table(path, "LAA1")
+    assert str(path) in str(err.value)
+
+
 def test_read_parquet_missing(tmp_path):
     path = tmp_path / "absent.parquet"
     with pytest.raises(DataError) as err:

@@ -231,6 +231,31 @@ def read_sheet(path: str | Path, sheet: str | int, header=None, **kwargs) -> pd.
         raise DataError(path, f"cannot be read as a spreadsheet ({type(err).__name__}: {err})") from None
 
 
+def sheet_table(path: str | Path, sheet: str) -> pd.DataFrame:
+    """One worksheet as calamine's own cell values, every column of dtype object.
+
+    For a large sheet a reader only walks by position: no type inference, no
+    conversion, a fifth of ``read_sheet``'s time. Cells are ``str`` (``""`` when
+    empty) or ``float`` (``int``, ``bool`` or a date where the format says so);
+    rows and columns are those ``read_sheet`` gives (an empty row kept, all
+    ``""``). A missing sheet stops with the sheets the workbook has.
+    """
+    from python_calamine import CalamineWorkbook
+
+    path = require_file(path)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+        if sheet not in names:
+            raise DataError(path, f"sheet {sheet!r} not found; sheets are {names}")
+        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except DataError:
+        raise
+    except Exception as err:  # calamine raises its own error types on corrupt files
+        raise DataError(path, f"cannot be read as a spreadsheet ({type(err).__name__}: {err})") from None
+    return pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+
+
 def sheet_names(path: str | Path) -> list[str]:
     """The sheet names of a workbook."""
     path = require_file(path)

@@ -23,6 +23,7 @@ lines differs in 2011-12. 2010-11 (``s251ye2011``) had no social-work line at al
 """
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataError
-from ..io import parse_numbers, read_sheet, sheet_names
+from ..io import parse_numbers, sheet_table
 
 #: Workbook and sheet per year (year = the 31 March the financial year ends).
 S251_FILES: dict[int, tuple[str, str]] = {
@@ -72,6 +73,7 @@ _COLUMN_NAMES = {
 _PREFIX = re.compile(r"^\s*\d+(\.\d+)*\.?\s+")
 
 
+@functools.lru_cache(maxsize=4096)  # every LA repeats the same few hundred descriptions
 def normalise_description(text) -> str:
     """A line description reduced to comparable wording.
 
@@ -114,9 +116,7 @@ def read_table_a1(path: str | Path, sheet: str, year: int) -> pd.DataFrame:
     path = Path(path)
     if year not in S251_LINES:
         raise DataError(path, f"no S251 line mapping for the year ending March {year}")
-    if sheet not in sheet_names(path):
-        raise DataError(path, f"sheet {sheet!r} not found; sheets are {sheet_names(path)}")
-    raw = read_sheet(path, sheet)
+    raw = sheet_table(path, sheet)
     header = _find_header(raw, path)
     names = {_key(v): i for i, v in enumerate(raw.iloc[header].tolist()) if pd.notna(v)}
     cols = {}
