@@ -196,17 +196,18 @@ def _read_table(sheet: pd.DataFrame, header_row: int, end_row: int, table: str, 
     return pd.DataFrame(rows)
 
 
-def read_sif_inspections(path: str | Path) -> pd.DataFrame:
+def read_sif_inspections(path: str | Path, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every SIF inspection in the sheet, one row per LA name and inspection.
 
     Columns: ``ofsted_table`` ("table_10" = LAs of 2023, "table_11" = former
     councils), ``ofsted_name``, ``inspection`` ("first_sif" or
     "sif_reinspection"), ``published`` (publication date), and the six
     judgements coded 1 (inadequate) to 4 (outstanding), NaN = not judged.
-    Names with no SIF at all (the post-2019 councils) have no rows.
+    Names with no SIF at all (the post-2019 councils) have no rows. ``sheet``: the
+    sheet already read (``read_sheet(path, SHEET)``), else it is read here.
     """
     path = Path(path)
-    sheet = read_sheet(path, SHEET)
+    sheet = read_sheet(path, SHEET) if sheet is None else sheet
     first, second = _table_starts(sheet, path)
     # Table 10 ends at the first blank name before Table 11's title row.
     table10 = _read_table(sheet, first, second, "table_10", path)
@@ -218,10 +219,10 @@ def read_sif_inspections(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def names_in_sheet(path: str | Path) -> pd.DataFrame:
+def names_in_sheet(path: str | Path, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every LA name in the two tables (with or without a SIF): ``ofsted_table, ofsted_name``."""
     path = Path(path)
-    sheet = read_sheet(path, SHEET)
+    sheet = read_sheet(path, SHEET) if sheet is None else sheet
     first, second = _table_starts(sheet, path)
     out = []
     for table, (start, end) in {"table_10": (first, second), "table_11": (second, len(sheet))}.items():
@@ -255,8 +256,9 @@ def sif_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     no 2017 LA is found twice, and that every 2017 LA has at least one SIF.
     """
     path = Path(path)
-    inspections = read_sif_inspections(path)
-    names = names_in_sheet(path)
+    sheet = read_sheet(path, SHEET)  # read once for both
+    inspections = read_sif_inspections(path, sheet)
+    names = names_in_sheet(path, sheet)
     names["gss"] = match_names(names, las, path)
 
     dropped = names.loc[names["gss"].isna(), "ofsted_name"]
