@@ -32,6 +32,14 @@ def test_every_study_id_exactly_once_in_spec_order(associations):
     assert list(associations["id"]) == list(ASSOCIATION_IDS)
 
 
+def test_chapters_records_assemble_to_the_associations_file(associations):
+    # 10 and the profiles assemble the study's tests from the chapters' records instead of
+    # reading 08's file (so they need not wait for 08): the two must be the same table.
+    study, _ = assemble_associations(results.read_tests(folder=paths.FIGURES))
+    pd.testing.assert_frame_equal(study[RECORD_COLUMNS].reset_index(drop=True), associations, check_exact=True,
+                                  check_dtype=False)  # text columns: object after the concat, str as read
+
+
 def test_significance_matches_p_values(associations):
     assert (associations["significant"] == (associations["p_value"] < 0.05)).all()
     assert associations["n"].between(100, 151).all()

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from . import paths, results
 from .errors import DataError
 from .io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
 from .las import OLD_GSS, normalise_name, NAME_ALIASES
@@ -468,7 +468,7 @@ def _inputs() -> list[Path]:
         "cla_counts", "population", "low_income", "workforce", "unit_cost", "innovation_round1"]]
     from .sources.cla import LATER_EDITIONS
     return ([paths.processed(f"{n}.parquet") for n in names]
-            + [(paths.FIGURES / "table_02d_la_averages.csv"), (paths.FIGURES / "associations.csv")]
+            + [(paths.FIGURES / "table_02d_la_averages.csv")] + sorted(paths.FIGURES.glob("tests_*.csv"))
             + [paths.raw(p) for p in LATER_EDITIONS.values()]
             + [paths.raw("stat_neighbours", "sn_april_2021.xlsx"),
                paths.raw("ofsted", "LA_Inspection_Outcomes_as_at_31_March_2025.ods"),
@@ -503,7 +503,8 @@ def precompute() -> ProfileData:
     expected, info = expected_rates(la_table, all_las=las["gss"])
     info["max_relative_difference_from_09"] = compare_with_chapter(
         info, (paths.FIGURES / "table_09d_cross_sectional_coefficients.csv"))
-    associations = pd.read_csv((paths.FIGURES / "associations.csv"))
+    # what 08 writes to figures/associations.csv, from the chapters' records (no wait for 08)
+    associations = results.assemble_associations(results.read_tests(folder=paths.FIGURES))[0]
     averages = pd.read_csv((paths.FIGURES / "table_02d_la_averages.csv"))
     factors = factor_table(panel, la_table, associations, averages)
     outlines, extent = england_outlines(

@@ -69,13 +69,15 @@ def write_tests(results: list[TestResult], chapter: str) -> Path:
     return write_table(records(results, with_direction=True), f"tests_{chapter}")
 
 
-def read_tests(chapter_glob: str = "*") -> pd.DataFrame:
+def read_tests(chapter_glob: str = "*", folder: Path | None = None) -> pd.DataFrame:
     """Every chapter's test records from ``figures/tests_<chapter>.csv``, in chapter order.
 
-    The columns are those of ``associations.csv`` plus ``direction``.
+    The columns are those of ``associations.csv`` plus ``direction``. ``folder``: where
+    to read them (default ``paths.figures_dir()``).
     """
-    files = sorted(paths.figures_dir().glob(f"tests_{chapter_glob}.csv"))
-    frames = [pd.read_csv(f) for f in files]
+    files = sorted((folder or paths.figures_dir()).glob(f"tests_{chapter_glob}.csv"))
+    text = {c: str for c in ("id", "section", "outcome", "predictor", "period", "test")}
+    frames = [pd.read_csv(f, dtype=text) for f in files]  # a section of "3.3" stays text, not 3.3
     if not frames:
         return pd.DataFrame(columns=RECORD_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
