@@ -231,7 +231,7 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
 
 def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, parts=None) -> None:
     fig = ax.figure
-    fig.canvas.draw()  # fixes the limits so data -> points conversion is final
+    fig.draw_without_rendering()  # fixes the limits so data -> points conversion is final (layout, no pixels)
     ymin, ymax = ax.get_ylim()
     height_points = ax.get_window_extent().height * 72 / fig.dpi
     per_point = (ymax - ymin) / height_points  # data units per typographic point
@@ -282,7 +282,7 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
                            lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))  # noqa: B023 (used at once)
     # a label put to the left of the first region may stick out of the axes: widen them to fit
     for _ in range(3):
-        fig.canvas.draw()
+        fig.draw_without_rendering()
         left_edge = min((ax.transData.inverted().transform(_text_box(t, renderer))[0][0] for t in ax.texts),
                         default=ax.get_xlim()[0])
         if left_edge >= ax.get_xlim()[0]:
