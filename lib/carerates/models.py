@@ -30,6 +30,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import patsy
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from statsmodels.stats.multitest import multipletests
@@ -233,11 +234,14 @@ def fit_count_models(
         raise DataError(None, f"count {outcome_count!r} has negative values")
     formula = f"{outcome_count} ~ {_rhs(predictors, cat_terms)}"
     offset = np.log(frame[exposure].astype(float).to_numpy())
+    # The design is built once (what statsmodels' formula interface does on each of the three
+    # fits below), and every model gets the same named arrays.
+    design = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
 
-    poisson = smf.glm(formula, frame, family=sm.families.Poisson(), offset=offset).fit(
+    poisson = sm.GLM(*design, family=sm.families.Poisson(), offset=offset).fit(
         cov_type=cov_type, tol=_IRLS_TOL, maxiter=_IRLS_MAXITER)
 
-    negbin, alpha, alpha_se, alpha_method = _fit_negative_binomial(formula, frame, offset, cov_type, poisson)
+    negbin, alpha, alpha_se, alpha_method = _fit_negative_binomial(design, offset, cov_type, poisson)
 
     common = dict(data=frame, n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula)
     return {
@@ -286,7 +290,7 @@ def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
     return float(alpha * np.sqrt(-1 / curvature))  # delta method from log(alpha) to alpha
 
 
-def _joint_ml_alpha(formula, frame, offset, poisson) -> float | None:
+def _joint_ml_alpha(design, offset, poisson) -> float | None:
     """``alpha`` of statsmodels' discrete NB2 fitted by Newton from the Poisson estimates.
 
     ``None`` when Newton does not converge to an interior optimum (``alpha`` at the
@@ -294,7 +298,7 @@ def _joint_ml_alpha(formula, frame, offset, poisson) -> float | None:
     """
     import warnings
 
-    model = smf.negativebinomial(formula, frame, offset=offset, loglike_method="nb2")
+    model = sm.NegativeBinomial(*design, offset=offset, loglike_method="nb2")
     resid = poisson.model.endog - poisson.mu
     # Moment estimate of alpha as the start: E[(y - mu)^2 - y] = alpha * mu^2.
     start_alpha = max(float(np.sum(resid**2 - poisson.model.endog) / np.sum(poisson.mu**2)), 0.01)
@@ -312,14 +316,16 @@ def _joint_ml_alpha(formula, frame, offset, poisson) -> float | None:
     return alpha
 
 
-def _fit_negative_binomial(formula, frame, offset, cov_type, poisson):
-    """NB2 GLM at the ML ``alpha``; returns (result, alpha, alpha_se, how alpha was found)."""
+def _fit_negative_binomial(design, offset, cov_type, poisson):
+    """NB2 GLM at the ML ``alpha``; returns (result, alpha, alpha_se, how alpha was found).
+
+    ``design``: ``(endog, exog)`` frames from ``patsy.dmatrices``."""
     def fit_at(alpha, **kwargs):
         family = sm.families.NegativeBinomial(alpha=float(alpha))
-        return smf.glm(formula, frame, family=family, offset=offset).fit(
+        return sm.GLM(*design, family=family, offset=offset).fit(
             tol=_IRLS_TOL, maxiter=_IRLS_MAXITER, **kwargs)
 
-    alpha = _joint_ml_alpha(formula, frame, offset, poisson)
+    alpha = _joint_ml_alpha(design, offset, poisson)
     method = "joint maximum likelihood (Newton)"
     if alpha is None:
         from scipy.optimize import minimize_scalar
