@@ -421,14 +421,15 @@ def _read_ilacs_table(sheet: pd.DataFrame, header_row: int, end_row: int, table:
     return pd.DataFrame(rows, columns=["ofsted_table", "ofsted_name", "inspection", "published", *JUDGEMENTS])
 
 
-def read_ilacs_inspections(path: str | Path) -> pd.DataFrame:
+def read_ilacs_inspections(path: str | Path, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every ILACS inspection in the sheet, judgements mapped onto the study's (``ILACS_TO_STUDY``).
 
     Same columns as :func:`read_sif_inspections`; ``inspection`` is "first_ilacs" or
-    "second_ilacs"; adoption (and, for a first ILACS, care leavers) is NaN.
+    "second_ilacs"; adoption (and, for a first ILACS, care leavers) is NaN. ``sheet``: the
+    sheet already read, else it is read here.
     """
     path = Path(path)
-    sheet = read_sheet(path, SHEET)
+    sheet = read_sheet(path, SHEET) if sheet is None else sheet
     first, second = _table_starts(sheet, path)
     frame = pd.concat([_read_ilacs_table(sheet, first, second, "table_10", path),
                        _read_ilacs_table(sheet, second, len(sheet), "table_11", path)], ignore_index=True)
@@ -443,8 +444,9 @@ def ilacs_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     An LA may have no ILACS in the sheet (none is required).
     """
     path = Path(path)
-    inspections = read_ilacs_inspections(path)
-    names = names_in_sheet(path)
+    sheet = read_sheet(path, SHEET)  # read once for both
+    inspections = read_ilacs_inspections(path, sheet)
+    names = names_in_sheet(path, sheet)
     names["gss"] = match_names(names, las, path)
     matched = names.dropna(subset=["gss"]).copy()
     matched["gss"] = matched["gss"].astype(str)
