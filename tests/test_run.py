@@ -277,3 +277,47 @@ def test_coalesce_streams_merges_consecutive_text_of_one_stream():
     assert merged[0]["text"] == ["16 tables:\n", "a, b\n"]
     assert merged[1]["name"] == "stderr"
     assert merged[3]["text"] == ["after\n"]
+
+
+# --- scheduling: which notebook gets a free core ---------------------------------------
+
+class _FakeJob:
+    def __init__(self, stem, n_cells):
+        self.notebook = paths.ROOT / "notebooks" / f"{stem}.ipynb"
+        self.content = {"cells": [{"cell_type": "code"}] * n_cells + [{"cell_type": "markdown"}] * 5}
+
+
+def test_longest_chain_first():
+    # 01 -> a -> c (long) and 01 -> b (short, more cells than a): a heads the longer chain
+    jobs = [_FakeJob("01", 3), _FakeJob("b", 8), _FakeJob("a", 2), _FakeJob("c", 20)]
+    deps = {"01": [], "a": ["01"], "b": ["01"], "c": ["a"]}
+    rank = run._critical_first(jobs, deps)
+    assert rank["01"] == (-(13 + 12 + 30), 0)  # its own work (10 + cells) plus a's chain
+    assert sorted(rank, key=rank.get) == ["01", "a", "c", "b"]
+    assert rank["b"] == (-18, 1)
+
+
+def test_cores_go_to_the_best_waiter_and_never_exceed_their_number():
+    import asyncio
+
+    async def scenario():
+        cores, got = run.Cores(1), []
+        await cores.acquire((0, 0))  # busy
+
+        async def want(name, priority):
+            await cores.acquire(priority)
+            got.append(name)
+
+        waiting = [asyncio.ensure_future(want(n, p)) for n, p in
+                   [("warm-up", (1, 0)), ("late run", (0, 5)), ("early run", (0, 1))]]
+        await asyncio.sleep(0)
+        assert got == []  # one core, held
+        for expected in (["early run"], ["early run", "late run"], ["early run", "late run", "warm-up"]):
+            cores.release()
+            await asyncio.sleep(0)
+            assert got == expected
+        await asyncio.gather(*waiting)
+        cores.release()
+        await cores.acquire((9, 9))  # the core is free again: taken without waiting
+
+    asyncio.run(scenario())

@@ -443,6 +443,8 @@ class Job:
             self.output = self.notebook
             self.stamp = (stamps or root / "build" / "stamps") / f"{self.notebook.stem}.done"
         self.content: dict | None = None
+        self.kernel: Kernel | None = None
+        self.stage_root: Path | None = None
 
     def load(self) -> dict:
         """The notebook to execute: stored outputs' injected parameters removed, ours added."""
@@ -518,6 +520,70 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _critical_first(jobs: list[Job], deps: dict[str, list[str]]) -> dict[str, tuple]:
+    """Each notebook's rank for a free core: the longest chain of work it heads first.
+
+    The work of a notebook is guessed as a kernel start (worth about ten cells) plus its
+    code cells; a notebook's chain is its own work plus the longest chain among the
+    notebooks that depend on it. Starting the longest chains first keeps the last
+    notebooks from running alone on one core (list scheduling by "bottom level").
+    Ties: the order given.
+    """
+    own = {}
+    for job in jobs:
+        cells = (job.content or {}).get("cells", [])
+        own[job.notebook.stem] = 10 + sum(1 for c in cells if c.get("cell_type") == "code")
+    dependents: dict[str, list[str]] = {stem: [] for stem in own}
+    for stem, before in deps.items():
+        for dep in before:
+            if dep in dependents and stem in own:
+                dependents[dep].append(stem)
+    chain: dict[str, int] = {}
+
+    def length(stem: str) -> int:
+        if stem not in chain:
+            chain[stem] = own[stem] + max((length(d) for d in dependents[stem]), default=0)
+        return chain[stem]
+
+    return {stem: (-length(stem), k) for k, stem in enumerate(own)}
+
+
+class Cores:
+    """Cores for kernels that compute, handed out by priority (lowest first, then first come).
+
+    A kernel holds one while it starts and imports, and while it runs its cells; a warmed
+    kernel waiting for its dependencies holds none.
+    """
+
+    def __init__(self, n: int):
+        import heapq
+        import itertools
+
+        self._heap, self._push, self._pop = [], heapq.heappush, heapq.heappop
+        self._free, self._order = n, itertools.count()
+
+    async def acquire(self, priority) -> None:
+        if self._free > 0 and not self._heap:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._push(self._heap, (priority, next(self._order), waiter))
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed a core just as it was cancelled
+                self.release()
+            raise
+
+    def release(self) -> None:
+        while self._heap:
+            waiter = self._pop(self._heap)[2]
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
 async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, echo=print,
                   stopping: asyncio.Event | None = None) -> dict[str, str]:
     """Run ``jobs`` (each after those it depends on), ``parallel`` at a time.
@@ -533,12 +599,13 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             shout(*args, **kwargs)
 
     by_stem = {job.notebook.stem: job for job in jobs}
+    rank = _critical_first(jobs, deps)
     status: dict[str, str] = {}
     finished = {stem: asyncio.Event() for stem in by_stem}
-    slots = asyncio.Semaphore(max(1, parallel))
+    cores = Cores(max(1, parallel))
+    # Kernels warmed ahead of their turn and waiting: as many as run at once (bounds memory).
+    warm_waiting = asyncio.Semaphore(max(1, parallel))
     width = max(len(stem) for stem in by_stem)
-
-    started = {stem: asyncio.Event() for stem in by_stem}
 
     def failed_line(stem: str, err: BaseException) -> None:
         status[stem] = "failed"
@@ -552,32 +619,43 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
     async def one(stem: str) -> None:
         job = by_stem[stem]
         mine = [d for d in deps.get(stem, []) if d in finished]
-        holding = False
+        ready = lambda: all(finished[d].is_set() for d in mine)  # noqa: E731
+        core = warmed = False
+        busy = 0.0
         try:
-            # A notebook takes a slot once each of its dependencies has one. If they are still
-            # running, it starts its kernel and imports the stack meanwhile (a core that would
-            # otherwise wait), then runs its cells as soon as they finish.
-            for dep in mine:
-                await started[dep].wait()
-            await slots.acquire()
-            holding = True
-            started[stem].set()
-            warm = any(not finished[d].is_set() for d in mine)
-            clock = time.perf_counter()
+            # A core free while this notebook's dependencies still run is spent starting its
+            # kernel and importing the stack; the kernel then waits, holding no core, and runs
+            # its cells as soon as they finish. A core goes to a notebook that can run before
+            # one that would only warm up, and to earlier notebooks first.
+            await cores.acquire((0 if ready() else 1, rank[stem]))
+            core = True
             try:
-                if warm:
-                    await job.start(warm=True)
-                busy = time.perf_counter() - clock
-                for dep in mine:
-                    await finished[dep].wait()
+                if not ready():
+                    if not warm_waiting.locked():  # else: no warm-up, the kernel starts when it can run
+                        await warm_waiting.acquire()
+                        warmed = True
+                        clock = time.perf_counter()
+                        await job.start(warm=True)
+                        busy += time.perf_counter() - clock
+                    if not ready():  # else keep the core and run at once
+                        cores.release()
+                        core = False
+                    for dep in mine:
+                        await finished[dep].wait()
+                    if warmed:
+                        warm_waiting.release()
+                        warmed = False
                 failed = [d for d in mine if status.get(d) != "ok"]
                 if failed:
                     await job.abandon()
                     status[stem] = "not run"
                     echo(f"  {stem:<{width}}  not run: {', '.join(failed)} failed", file=sys.stderr)
                     return
+                if not core:
+                    await cores.acquire((0, rank[stem]))
+                    core = True
                 clock = time.perf_counter()
-                if not warm:
+                if job.kernel is None:
                     await job.start()
                 moved = await job.finish()
                 busy += time.perf_counter() - clock
@@ -592,10 +670,11 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             changed = f", {len(moved)} output file(s) changed" if moved else ""
             echo(f"  {stem:<{width}}  {busy:5.1f} s{changed}")
         finally:
-            if holding:
-                slots.release()
-            started[stem].set()
+            if warmed:
+                warm_waiting.release()
             finished[stem].set()
+            if core:  # after the notebooks waiting for this one have woken and asked for a core
+                asyncio.get_running_loop().call_soon(cores.release)
 
     await asyncio.gather(*(one(stem) for stem in by_stem))
     return status
