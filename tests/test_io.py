@@ -67,6 +67,21 @@ def test_parse_numbers_keeps_index_and_name():
     assert out.dtype == float
 
 
+@pytest.mark.parametrize("series", [pd.Series([3, 1, 2], index=[5, 6, 7]), pd.Series([3.5, np.nan, 2.0], index=[5, 6, 7]),
+                                    pd.Series([3, None, 2], index=[5, 6, 7], dtype="Int64"),
+                                    pd.Series([3.5, "x", 2], index=[5, 6, 7], dtype=object)])
+def test_parse_numbers_numeric_columns_as_each_value_would_be(series):
+    out = io.parse_numbers(series, "some.csv", "count")
+    expected = [io.parse_number(v) for v in series.tolist()]
+    np.testing.assert_array_equal(out.to_numpy(), expected)
+    assert out.dtype == float and list(out.index) == [5, 6, 7] and out.name == "count"
+
+
+def test_parse_numbers_refuses_a_boolean_column():
+    with pytest.raises(DataError, match="not a number"):
+        io.parse_numbers(pd.Series([True, False]), "some.csv", "flag")
+
+
 def test_parse_numbers_unknown_text_names_file_column_and_row(tmp_path):
     path = tmp_path / "release.csv"
     series = pd.Series(["1", "2", "oops"])

@@ -58,6 +58,9 @@ def parse_numbers(values: pd.Series, path: str | Path, column: str) -> pd.Series
     for a workbook the sheet and row as a spreadsheet shows them), found by
     ``locate_value``; the LA is that row's code and name.
     """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        # a column read as numbers: nothing to parse (parse_number would give each as a float)
+        return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index, name=column)
     out = np.empty(len(values), dtype=float)
     for i, value in enumerate(values.tolist()):
         try:
