@@ -43,7 +43,10 @@ def cores() -> int:
 
 
 def notebooks() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """What `make all` executes: the chapters and the exemplar profile (each its own kernel)."""
+    found = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    exemplar = ROOT / "notebooks" / "profile.ipynb"
+    return found + ([exemplar] if exemplar.is_file() else [])
 
 
 class TreeMemory(threading.Thread):
