@@ -156,7 +156,7 @@ PROFILE_DATA := data/processed/las.parquet
 PROFILES_DONE := $(STAMPS)/profiles.done
 PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
 	$(wildcard site/templates/*.j2 site/templates/*/*) $(wildcard data/processed/*.parquet) \
-	figures/table_02d_la_averages.csv figures/associations.csv \
+	figures/table_02d_la_averages.csv $(wildcard figures/tests_*.csv) \
 	$(wildcard figures/table_09d_cross_sectional_coefficients.csv)
 
 .PHONY: profiles site nbval-profile
