@@ -106,7 +106,7 @@ class Figures:
 
     def __init__(self, directory: str | Path | None = None):
         self.directory = Path(directory) if directory is not None else paths.figures_dir()
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._cache: dict[str | tuple[str, str], pd.DataFrame] = {}
 
     def _candidates(self, pattern: str) -> list[Path]:
         dirs = [self.directory]
@@ -129,20 +129,26 @@ class Figures:
             self._cache[slug] = pd.read_csv(found[0])
         return self._cache[slug]
 
+    def indexed(self, slug: str, key: str) -> pd.DataFrame:
+        """``read(slug)`` indexed by ``key`` (kept: a published table is looked up cell by cell)."""
+        if (slug, key) not in self._cache:
+            self._cache[(slug, key)] = self.read(slug).set_index(key)
+        return self._cache[(slug, key)]
+
     def has(self, slug: str) -> bool:
         return bool(self._candidates(f"{slug}.csv") or self._candidates(f"table_*_{slug}.csv"))
 
 
 # --- the reproduction of each kind of published value ----------------------------------------
 def _regional_cell(fig: Figures, table: str, region: str, stat: str) -> tuple[float, dict]:
-    frame = fig.read(table).set_index("region")
+    frame = fig.indexed(table, "region")
     if region not in frame.index:
         raise DataError(fig.directory / f"{table}.csv", f"no row for region {region!r}")
     return float(frame.at[region, stat]), {"n": int(frame.at[region, "n"])}
 
 
 def _test(fig: Figures, test_id: str) -> pd.Series:
-    frame = fig.read("associations").set_index("id")
+    frame = fig.indexed("associations", "id")
     if test_id not in frame.index:
         raise DataError(fig.directory / "associations.csv", f"no test {test_id!r}")
     return frame.loc[test_id]
