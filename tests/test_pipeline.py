@@ -107,3 +107,14 @@ def test_developer_docs_name_no_machine_path():
     for doc in ("docs/DEVELOPING.md", "README.md"):
         text = (paths.ROOT / doc).read_text(encoding="utf-8")
         assert not re.findall(r"(?<![\w.])/(?:work|home|Users|root|tmp|mnt)/", text), doc
+
+
+def test_the_driver_and_the_data_check_do_not_load_pandas():
+    # `make all` starts both on every run: a no-op must stay well under a second
+    import subprocess
+    import sys
+
+    code = ("import sys, carerates.run, carerates.pipeline, carerates.fetch; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
