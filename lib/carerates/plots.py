@@ -281,8 +281,8 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
             _place_cluster(cluster, steps, gap, try_place, placed, renderer,
                            lambda name, value, y: _annotate(ax, name, position, value, y, 1, fontsize))  # noqa: B023 (used at once)
     # a label put to the left of the first region may stick out of the axes: widen them to fit
+    # (the labels' boxes follow the limits at once: no layout pass is needed to measure them)
     for _ in range(3):
-        fig.draw_without_rendering()
         left_edge = min((ax.transData.inverted().transform(_text_box(t, renderer))[0][0] for t in ax.texts),
                         default=ax.get_xlim()[0])
         if left_edge >= ax.get_xlim()[0]:
