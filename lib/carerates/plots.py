@@ -231,7 +231,8 @@ def regional_boxplot(values: pd.Series, las: pd.DataFrame, ax=None, ylabel: str 
 
 def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, parts=None) -> None:
     fig = ax.figure
-    fig.draw_without_rendering()  # fixes the limits so data -> points conversion is final (layout, no pixels)
+    # Reading the limits autoscales them, so the data -> points conversion below is final
+    # (no layout pass: the axes' place in the figure is fixed until it is saved).
     ymin, ymax = ax.get_ylim()
     height_points = ax.get_window_extent().height * 72 / fig.dpi
     per_point = (ymax - ymin) / height_points  # data units per typographic point
