@@ -31,10 +31,16 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
+
+# The model classes themselves, not statsmodels.api: that imports every corner of statsmodels
+# (time series, graphics, ...), a third of a second more in every kernel that fits a model.
+from statsmodels.discrete.discrete_model import NegativeBinomial
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
+from statsmodels.tools.tools import add_constant
 
 from .errors import DataError
 
@@ -238,7 +244,7 @@ def fit_count_models(
     # fits below), and every model gets the same named arrays.
     design = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
 
-    poisson = sm.GLM(*design, family=sm.families.Poisson(), offset=offset).fit(
+    poisson = GLM(*design, family=families.Poisson(), offset=offset).fit(
         cov_type=cov_type, tol=_IRLS_TOL, maxiter=_IRLS_MAXITER)
 
     negbin, alpha, alpha_se, alpha_method = _fit_negative_binomial(design, offset, cov_type, poisson)
@@ -281,7 +287,7 @@ def _alpha_standard_error(result, alpha: float, step: float = 1e-3) -> float:
     y, mu = np.asarray(result.model.endog, dtype=float), np.asarray(result.mu, dtype=float)
 
     def loglike(log_alpha):
-        return sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha))).loglike(y, mu)
+        return families.NegativeBinomial(alpha=float(np.exp(log_alpha))).loglike(y, mu)
 
     theta = np.log(alpha)
     curvature = (loglike(theta + step) - 2 * loglike(theta) + loglike(theta - step)) / step**2
@@ -298,7 +304,7 @@ def _joint_ml_alpha(design, offset, poisson) -> float | None:
     """
     import warnings
 
-    model = sm.NegativeBinomial(*design, offset=offset, loglike_method="nb2")
+    model = NegativeBinomial(*design, offset=offset, loglike_method="nb2")
     resid = poisson.model.endog - poisson.mu
     # Moment estimate of alpha as the start: E[(y - mu)^2 - y] = alpha * mu^2.
     start_alpha = max(float(np.sum(resid**2 - poisson.model.endog) / np.sum(poisson.mu**2)), 0.01)
@@ -321,8 +327,8 @@ def _fit_negative_binomial(design, offset, cov_type, poisson):
 
     ``design``: ``(endog, exog)`` frames from ``patsy.dmatrices``."""
     def fit_at(alpha, **kwargs):
-        family = sm.families.NegativeBinomial(alpha=float(alpha))
-        return sm.GLM(*design, family=family, offset=offset).fit(
+        family = families.NegativeBinomial(alpha=float(alpha))
+        return GLM(*design, family=family, offset=offset).fit(
             tol=_IRLS_TOL, maxiter=_IRLS_MAXITER, **kwargs)
 
     alpha = _joint_ml_alpha(design, offset, poisson)
@@ -354,7 +360,7 @@ def fit_ols(
     names, cat_terms = _categorical_terms(categorical)
     frame, dropped = _prepare(data, [outcome, *predictors, *names], names)
     formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
-    result = smf.ols(formula, frame).fit(cov_type=cov_type, use_t=True)
+    result = OLS.from_formula(formula, frame).fit(cov_type=cov_type, use_t=True)
     return Fit(name=name, kind="ols", result=result, data=frame, n=len(frame), n_dropped=len(dropped),
                dropped=dropped, formula=formula, extra={"cov_type": cov_type})
 
@@ -434,7 +440,7 @@ def fit_within(
     demeaned = _demean_two_way(frame, [outcome, *predictors], entity, time)
     formula = f"{outcome} ~ {' + '.join(predictors)} - 1"
     groups = pd.factorize(frame[entity], sort=True)[0]
-    result = smf.ols(formula, demeaned).fit(
+    result = OLS.from_formula(formula, demeaned).fit(
         cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True, "df_correction": True},
         use_t=True,
     )
@@ -536,7 +542,7 @@ def vif(data: pd.DataFrame, predictors: Sequence[str]) -> pd.DataFrame:
     if len(predictors) < 2:
         raise ValueError("VIF needs at least two predictors")
     frame, _ = complete_cases(data, predictors)
-    design = sm.add_constant(frame[predictors].astype(float).to_numpy(), has_constant="add")
+    design = add_constant(frame[predictors].astype(float).to_numpy(), has_constant="add")
     values = [float(variance_inflation_factor(design, i + 1)) for i in range(len(predictors))]
     return pd.DataFrame({"predictor": predictors, "vif": values, "n": len(frame)})
 

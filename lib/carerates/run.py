@@ -345,8 +345,8 @@ def _quiet_imports() -> None:
 
 #: Imported in a kernel started ahead of its turn (a "warm" kernel), so the notebook's own
 #: imports are instant. Importing prints nothing, so the notebook's outputs do not change.
-WARM_IMPORTS = ("import numpy, pandas, scipy.stats, statsmodels.api, seaborn, matplotlib.pyplot\n"
-                "import carerates.io, carerates.plots")
+WARM_IMPORTS = ("import numpy, pandas, scipy.stats, seaborn, matplotlib.pyplot\n"
+                "import carerates.io, carerates.plots")  # what every chapter imports (not statsmodels)
 
 
 class Kernel:
