@@ -30,6 +30,8 @@ import argparse
 import ast
 import asyncio
 import difflib
+import heapq
+import itertools
 import json
 import os
 import re
@@ -556,10 +558,7 @@ class Cores:
     """
 
     def __init__(self, n: int):
-        import heapq
-        import itertools
-
-        self._heap, self._push, self._pop = [], heapq.heappush, heapq.heappop
+        self._heap: list = []
         self._free, self._order = n, itertools.count()
 
     async def acquire(self, priority) -> None:
@@ -567,7 +566,7 @@ class Cores:
             self._free -= 1
             return
         waiter = asyncio.get_running_loop().create_future()
-        self._push(self._heap, (priority, next(self._order), waiter))
+        heapq.heappush(self._heap, (priority, next(self._order), waiter))
         try:
             await waiter
         except asyncio.CancelledError:
@@ -577,7 +576,7 @@ class Cores:
 
     def release(self) -> None:
         while self._heap:
-            waiter = self._pop(self._heap)[2]
+            waiter = heapq.heappop(self._heap)[2]
             if not waiter.done():
                 waiter.set_result(None)
                 return
@@ -626,7 +625,7 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             # A core free while this notebook's dependencies still run is spent starting its
             # kernel and importing the stack; the kernel then waits, holding no core, and runs
             # its cells as soon as they finish. A core goes to a notebook that can run before
-            # one that would only warm up, and to earlier notebooks first.
+            # one that would only warm up, and to the longest chain of work first (rank).
             await cores.acquire((0 if ready() else 1, rank[stem]))
             core = True
             try:
