@@ -10,7 +10,7 @@ import pandas as pd
 from . import paths
 from .io import write_csv
 from .las import REGIONS
-from .stats import RECORD_COLUMNS, TestResult, records
+from .stats import RECORD_COLUMNS, TestResult, ranked_groups, records
 
 SUMMARY_COLUMNS = ["region", "n", "min", "max", "mean", "sd"]
 
@@ -128,14 +128,8 @@ def rank_biserial_effect(values: pd.Series, in_group: pd.Series, level: float = 
     """
     from scipy import stats as sps
 
-    frame = pd.concat({"x": values, "g": in_group.astype("boolean").astype(float)}, axis=1).dropna()
-    group = frame["g"].astype(bool).to_numpy()
-    data = frame["x"].to_numpy(dtype=float)
-    n1, n2 = int(group.sum()), int((~group).sum())
-    if n1 == 0 or n2 == 0:
-        raise ValueError(f"rank_biserial_effect: one group is empty (n1={n1}, n2={n2})")
-    ranks = sps.rankdata(data)
-    u1 = float(ranks[group].sum() - n1 * (n1 + 1) / 2)
+    _, _, n1, n2, u1 = ranked_groups(values, in_group, "rank_biserial_effect")
+    u1 = float(u1)
     a = u1 / (n1 * n2)
     q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
     se = np.sqrt(max(a * (1 - a) + (n1 - 1) * (q1 - a * a) + (n2 - 1) * (q2 - a * a), 0.0) / (n1 * n2))

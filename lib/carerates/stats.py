@@ -82,6 +82,20 @@ def spearman(x: pd.Series, y: pd.Series, *, id: str, section: str, outcome: str,
     return TestResult(id, section, outcome, predictor, period, "spearman", n, rho, p, details)
 
 
+def ranked_groups(values: pd.Series, in_group: pd.Series, label: str):
+    """``values`` split by ``in_group`` (aligned on their index, missing dropped), with the
+    Mann-Whitney U of the True group from mid-ranks: ``(data, group, n1, n2, u1)``, ``group``
+    a boolean mask of ``data``. ValueError (starting with ``label``) if a group is empty."""
+    frame = _aligned(values, in_group.astype("boolean").astype(float))
+    group = frame["y"].astype(bool).to_numpy()
+    data = frame["x"].to_numpy(dtype=float)
+    n1, n2 = int(group.sum()), int((~group).sum())
+    if n1 == 0 or n2 == 0:
+        raise ValueError(f"{label}: one group is empty (n1={n1}, n2={n2})")
+    u1 = sps.rankdata(data)[group].sum() - n1 * (n1 + 1) / 2
+    return data, group, n1, n2, u1
+
+
 def mann_whitney(values: pd.Series, in_group: pd.Series, *, id: str, section: str,
                  outcome: str, predictor: str, period: str) -> TestResult:
     """Mann-Whitney U of ``values`` between ``in_group`` True and False.
@@ -90,14 +104,7 @@ def mann_whitney(values: pd.Series, in_group: pd.Series, *, id: str, section: st
     rank sum of the True group, U = min(U1, U2), z with the tie-corrected
     variance and no continuity correction.
     """
-    frame = _aligned(values, in_group.astype("boolean").astype(float))
-    group = frame["y"].astype(bool).to_numpy()
-    data = frame["x"].to_numpy(dtype=float)
-    n1, n2 = int(group.sum()), int((~group).sum())
-    if n1 == 0 or n2 == 0:
-        raise ValueError(f"{id}: one group is empty (n1={n1}, n2={n2})")
-    ranks = sps.rankdata(data)
-    u1 = ranks[group].sum() - n1 * (n1 + 1) / 2
+    data, group, n1, n2, u1 = ranked_groups(values, in_group, id)
     u2 = n1 * n2 - u1
     n = n1 + n2
     _, tie_counts = np.unique(data, return_counts=True)
