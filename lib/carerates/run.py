@@ -494,12 +494,12 @@ class Job:
 
     async def abandon(self) -> None:
         """Stop the kernel if it runs and remove the stage (nothing is kept)."""
-        kernel, self.kernel = getattr(self, "kernel", None), None
+        kernel, self.kernel = self.kernel, None
         try:
             if kernel is not None:
                 await kernel.stop()
         finally:
-            stage_root, self.stage_root = getattr(self, "stage_root", None), None
+            stage_root, self.stage_root = self.stage_root, None
             if stage_root is not None:
                 shutil.rmtree(stage_root, ignore_errors=True)
 
