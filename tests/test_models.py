@@ -113,7 +113,10 @@ def test_negative_binomial_matches_statsmodels_joint_fit_to_many_digits():
 
 def test_negative_binomial_is_stable_to_last_digit_perturbations():
     """What another processor or BLAS kernel changes (the last digits of the inputs and of
-    intermediate sums) must not reach the 6 significant digits the result files keep."""
+    intermediate sums) must not reach the 6 significant digits the result files keep. Both
+    fits converge to full precision (Newton, then IRLS from Newton's optimum), so the nudge
+    moves nothing beyond 1e-10; IRLS from the Poisson start moved a coefficient by 2e-9 on
+    one processor, its stopping iteration depending on the last digits."""
     frame = simulate_counts(n=150, alpha=0.04, seed=11)
     rng = np.random.default_rng(0)
     nudged = frame.copy()
@@ -121,7 +124,7 @@ def test_negative_binomial_is_stable_to_last_digit_perturbations():
     a = models.fit_count_models(frame, "looked_after", "population", ["x1", "x2"])["negative_binomial"]
     b = models.fit_count_models(nudged, "looked_after", "population", ["x1", "x2"])["negative_binomial"]
     assert a.extra["alpha"] == pytest.approx(b.extra["alpha"], rel=1e-9)
-    np.testing.assert_allclose(a.result.params.to_numpy(), b.result.params.to_numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.result.params.to_numpy(), b.result.params.to_numpy(), rtol=1e-10, atol=1e-13)
     assert a.extra["aic"] == pytest.approx(b.extra["aic"], rel=1e-12)
 
 
