@@ -260,7 +260,7 @@ def server(tmp_path, monkeypatch):
         target.write_bytes(data)
     handler = functools.partial(QuietHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     monkeypatch.setenv("CARERATES_DOWNLOAD_BASE", f"http://127.0.0.1:{httpd.server_address[1]}")
     try:
