@@ -40,7 +40,7 @@ PIPELINE_TESTS := tests/test_run.py tests/test_pipeline.py tests/test_makefile.p
                   tests/test_testing_plugin.py
 
 .PHONY: all env kernel lab data verify-data data-download test unit nbval clean clean-all notebook \
-        benchmark help check-python test-pipeline test-data nbval-ingest nbval-chapters
+        benchmark help check-python test-pipeline test-data test-rebuilt nbval-ingest nbval-chapters
 
 # The committed exemplar profile (notebooks/profile.ipynb, Leeds) reads the chapters' results, so
 # it is re-executed with them; `make profiles` renders every LA from it.
@@ -109,15 +109,14 @@ notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook 
 #    writing figures and tables to build/test-figures instead of figures/ (01_ingest
 #    first: the others read data/processed; then the rest side by side, each after the
 #    chapters it depends on); the unit tests run beside it;
-# 3. the rebuilt figures and tables must equal the committed ones.
-# Everything in 1 and 2 runs at once (the sub-make has no job limit; each pytest spreads over
+# 3. the rebuilt figures and tables must equal the committed ones (once nbval is done).
+# Everything runs at once (the sub-make has no job limit; each pytest spreads over
 # JOBS workers), so the cores stay busy until the end. Nothing is executed twice: `make test`
 # does not need `make all` first, and the site's browser tests render six sample profiles, not
 # all 152 (`make site` does that; tests/test_site.py checks every LA's profile without a kernel).
 test: $(RAW_STAMP) | $(ENV_STAMP)  ## run every test (unit, findings, notebooks, rebuilt figures)
 	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
-	@$(MAKE) -j JOBS=$(JOBS) test-pipeline test-data nbval-chapters nbval-profile-after-ingest
-	CARERATES_REBUILT_FIGURES=$(TEST_FIGURES) $(PY) -m pytest -q tests/test_rebuilt_figures.py
+	@$(MAKE) -j JOBS=$(JOBS) test-pipeline test-data test-rebuilt nbval-profile-after-ingest
 
 unit: $(RAW_STAMP) | $(ENV_STAMP)  ## run the unit and findings tests only (on the data and figures/ as they are)
 	$(PY) -m pytest -q -n $(JOBS) tests
@@ -132,6 +131,9 @@ test-pipeline:  ## (part of test) the linter and the pipeline's own tests
 
 test-data: nbval-ingest  ## (part of test) the other unit and findings tests, once data/processed exists
 	$(PY) -m pytest -q -n $(JOBS) --dist loadgroup tests $(PIPELINE_TESTS:%=--ignore=%) --ignore=tests/test_rebuilt_figures.py
+
+test-rebuilt: nbval-chapters  ## (part of test) the figures and tables nbval rebuilt equal the committed ones
+	CARERATES_REBUILT_FIGURES=$(TEST_FIGURES) $(PY) -m pytest -q tests/test_rebuilt_figures.py
 
 nbval-ingest:  ## (part of test) 01_ingest under nbval: rebuilds data/processed
 	$(if $(filter $(INGEST),$(NOTEBOOKS)),CARERATES_FIGURES="$(CURDIR)/$(TEST_FIGURES)" $(NBVAL) $(INGEST),@true)
