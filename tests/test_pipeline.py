@@ -97,6 +97,33 @@ def test_stale_follows_makes_rule(tmp_path):
     assert pipeline.stale(nbs[:3], stamps, **kwargs) == []  # asked for 01-03 only
 
 
+def test_the_profile_module_reruns_the_exemplar_profile_and_no_chapter(tmp_path):
+    """profile.py is code of notebooks/profile.ipynb only; site.py of no notebook."""
+    root = tmp_path
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    (root / "lib" / "carerates").mkdir(parents=True)
+    modules = {name: root / "lib" / "carerates" / name for name in ("stats.py", "profile.py", "site.py")}
+    for path in modules.values():
+        path.write_text("x")
+    nbs = [chapter(notebooks, "01_ingest"), chapter(notebooks, "02_a"),
+           chapter(notebooks, "profile", depends=["01_ingest", "02_a"])]
+    stamps = root / "build" / "stamps"
+    stamps.mkdir(parents=True)
+    for path in (*modules.values(), *nbs):
+        os.utime(path, ns=(100 * 10**9, 100 * 10**9))
+    for i, stem in enumerate(["01_ingest", "02_a", "profile"]):
+        (stamps / f"{stem}.done").touch()
+        os.utime(stamps / f"{stem}.done", ns=((200 + i) * 10**9,) * 2)
+    assert pipeline.stale(nbs, stamps, root=root) == []
+    os.utime(modules["site.py"], ns=(300 * 10**9,) * 2)
+    assert pipeline.stale(nbs, stamps, root=root) == []
+    os.utime(modules["profile.py"], ns=(300 * 10**9,) * 2)
+    assert pipeline.stale(nbs, stamps, root=root) == ["profile"]
+    os.utime(modules["stats.py"], ns=(300 * 10**9,) * 2)
+    assert pipeline.stale(nbs, stamps, root=root) == ["01_ingest", "02_a", "profile"]
+
+
 def test_paths_root_is_the_compendium():
     assert (paths.ROOT / "Makefile").is_file()
 

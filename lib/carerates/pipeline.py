@@ -22,8 +22,10 @@ from . import paths
 from .errors import DataError
 
 INGEST = "01_ingest"
-#: Library modules no chapter uses: editing them re-runs no chapter.
+#: Library modules no chapter uses: editing them re-runs no chapter. (An unnumbered notebook,
+#: the exemplar profile, does use ``profile.py``: editing that re-runs it.)
 NOT_CHAPTER_CODE = frozenset({"profile.py", "site.py"})
+NOT_NOTEBOOK_CODE = frozenset({"site.py"})
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 
 
@@ -112,7 +114,8 @@ def inputs(notebook: Path, deps: list[str], root: Path, data_stamp: Path | None)
     """The files whose change makes ``notebook`` out of date (besides its dependencies)."""
     found = [Path(notebook)]
     # The profiles and the site read the chapters' results; no chapter reads them.
-    found += sorted(p for p in (root / "lib" / "carerates").glob("*.py") if p.name not in NOT_CHAPTER_CODE)
+    unused = NOT_CHAPTER_CODE if Path(notebook).match(CHAPTER_GLOB) else NOT_NOTEBOOK_CODE
+    found += sorted(p for p in (root / "lib" / "carerates").glob("*.py") if p.name not in unused)
     if not deps:
         found += sorted((root / "lib" / "carerates" / "sources").glob("*.py"))
         if data_stamp is not None:
