@@ -321,3 +321,68 @@ def test_cores_go_to_the_best_waiter_and_never_exceed_their_number():
         await cores.acquire((9, 9))  # the core is free again: taken without waiting
 
     asyncio.run(scenario())
+
+
+def test_identical_outputs_are_kept_without_loading_pandas(tmp_path):
+    """The driver compares a rebuilt file with the one in place byte for byte first; only a file
+    that differs in bytes loads carerates.compare (numpy, pandas): after 01_ingest that import
+    held up the next chapters by 0.3 s."""
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    (tmp_path / "same.csv").write_text("x\n1\n")
+    (tmp_path / "other.csv").write_text("x\n2\n")
+    code = ("import sys; from pathlib import Path; from carerates import run; d = Path(sys.argv[1]); "
+            "print(run.unchanged_result(d / 'a.csv', d / 'same.csv'), run.unchanged_result(d / 'new.csv', d / 'a.csv'), "
+            "'pandas' in sys.modules, run.unchanged_result(d / 'a.csv', d / 'other.csv'), 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False", "False", "False", "True"]
+
+
+class _TimedJob(_FakeJob):
+    """A job whose kernel start and cells take simulated time; records what runs at once."""
+
+    def __init__(self, stem, seconds, log):
+        super().__init__(stem, 1)
+        self.seconds, self.log, self.kernel = seconds, log, None
+
+    async def start(self, warm=False):
+        import asyncio
+
+        await asyncio.sleep(0.01)
+        self.kernel = object()
+
+    async def finish(self):
+        import asyncio
+
+        self.log.append(("start", self.notebook.stem))
+        await asyncio.sleep(self.seconds)
+        self.log.append(("end", self.notebook.stem))
+        return []
+
+    async def abandon(self):
+        pass
+
+
+def _most_at_once(log):
+    running = most = 0
+    for what, _ in log:
+        running += 1 if what == "start" else -1
+        most = max(most, running)
+    return most
+
+
+@pytest.mark.parametrize("parallel, most", [(1, 1), (2, 3)])
+def test_the_last_notebooks_share_the_cores(parallel, most):
+    """01 -> a -> c, e and 01 -> d (long). While c and e wait for a, at most `parallel` run;
+    once nothing waits, one more may start: c and e run beside d instead of one after the other."""
+    import asyncio
+
+    log = []
+    durations = {"01": 0.05, "a": 0.05, "d": 0.3, "c": 0.15, "e": 0.15}
+    jobs = [_TimedJob(stem, t, log) for stem, t in durations.items()]
+    deps = {"01": [], "a": ["01"], "d": ["01"], "c": ["a"], "e": ["a"]}
+    status = asyncio.run(run.run_all(jobs, deps, parallel, echo=lambda *a, **k: None))
+    assert set(status.values()) == {"ok"}
+    assert _most_at_once(log[:log.index(("end", "a"))]) <= parallel
+    assert _most_at_once(log) == most
+    if parallel == 2:  # c and e both started before d ended
+        assert log.index(("start", "e")) < log.index(("end", "d")) > log.index(("start", "c"))

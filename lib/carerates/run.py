@@ -290,12 +290,12 @@ def clean_stale_stages(build: Path) -> list[Path]:
 
 
 def unchanged_result(target: Path, staged: Path) -> bool:
-    from .compare import unchanged_result as same  # pandas only when a file differs in bytes
-
     if not target.is_file():
         return False
     if target.read_bytes() == staged.read_bytes():
         return True
+    from .compare import unchanged_result as same  # numpy and pandas only when a file differs in bytes
+
     return same(target, staged)
 
 
@@ -605,6 +605,18 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
     # Kernels warmed ahead of their turn and waiting: as many as run at once (bounds memory).
     warm_waiting = asyncio.Semaphore(max(1, parallel))
     width = max(len(stem) for stem in by_stem)
+    tail = {"shared": parallel < 2}
+
+    def share_the_tail() -> None:
+        """The last stretch: once no notebook left waits for another, one kernel more than
+        cores may run, so the last ones share the cores and end together (their lengths are
+        not known ahead: otherwise one core idles while the longest runs alone)."""
+        if tail["shared"]:
+            return
+        left = [s for s in by_stem if not finished[s].is_set()]
+        if left and all(finished[d].is_set() for s in left for d in deps.get(s, []) if d in finished):
+            tail["shared"] = True
+            cores.release()
 
     def failed_line(stem: str, err: BaseException) -> None:
         status[stem] = "failed"
@@ -674,6 +686,7 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             finished[stem].set()
             if core:  # after the notebooks waiting for this one have woken and asked for a core
                 asyncio.get_running_loop().call_soon(cores.release)
+            asyncio.get_running_loop().call_soon(share_the_tail)
 
     await asyncio.gather(*(one(stem) for stem in by_stem))
     return status
