@@ -105,30 +105,44 @@ def timed(command: list[str]) -> dict:
             "tree_peak_mib": round(sampler.peak / 2**20)}
 
 
-def kernel_floor(repeat: int) -> list[float]:
-    """Seconds to start one kernel and import the stack, ``repeat`` times, one at a time."""
+def _start_and_import() -> None:
+    """Start one kernel, import the stack in it, stop it."""
     sys.modules.setdefault("rfc3987_syntax", None)  # as the driver: skip an unused slow import
     import tempfile
 
     from jupyter_client.manager import KernelManager
 
-    times = []
     env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory(prefix="carerates-floor-") as runtime:
-            start = time.perf_counter()
-            km = KernelManager(kernel_name="python3", transport="ipc",
-                               connection_file=str(Path(runtime) / "kernel.json"))
-            km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            kc = km.client()
-            kc.start_channels()
+    with tempfile.TemporaryDirectory(prefix="carerates-floor-") as runtime:
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           connection_file=str(Path(runtime) / "kernel.json"))
+        km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        try:
             kc.wait_for_ready(timeout=300)
             reply = kc.execute_interactive(STACK, store_history=False, timeout=300)
-            times.append(time.perf_counter() - start)
             if reply["content"]["status"] != "ok":
                 raise SystemExit(f"the floor's imports failed: {reply['content']}")
+        finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
+
+
+def kernel_floor(repeat: int, at_once: int = 1) -> list[float]:
+    """Seconds per kernel to start ``at_once`` kernels together and import the stack in each
+    (the time until the last is ready, divided by ``at_once``), ``repeat`` times."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        if at_once == 1:
+            _start_and_import()
+        else:
+            with ThreadPoolExecutor(at_once) as pool:
+                list(pool.map(lambda _: _start_and_import(), range(at_once)))
+        times.append((time.perf_counter() - start) / at_once)
     return times
 
 
@@ -154,17 +168,27 @@ def main() -> int:
     # The machine's speed drifts (a shared virtual machine: the same kernel start took 2.4 s
     # and 2.8 s an hour apart), so the floor is measured again between the clean runs and each
     # run is set against the mean of the floors measured just before and just after it.
+    # With k kernels at once the floor is also measured as such (k started together, k at a time
+    # sharing the machine's caches and memory): the ideal split n x floor / k assumes k cores
+    # give k times the speed of one, which two kernels starting together do not quite get.
+    parallel = sorted({j for j in (2, k) if j > 1 and j <= k})
     floors = [kernel_floor(args.repeat)]
+    together = {j: [kernel_floor(args.repeat, j)] for j in parallel}
     results: dict[str, dict] = {}
     bounds: dict[str, float] = {}
+    measured: dict[str, float] = {}
     for round_ in range(1, args.rounds + 1):
-        for jobs in sorted({1, 2, k}):
+        for jobs in sorted({1, *parallel}):
             clean()
             name = f"make all, clean, JOBS={jobs}" + (f" (round {round_})" if args.rounds > 1 else "")
             results[name] = timed(["make", "all", f"JOBS={jobs}"])
             floors.append(kernel_floor(args.repeat))
             around = (statistics.median(floors[-2]) + statistics.median(floors[-1])) / 2
             bounds[name] = n * around / jobs
+            if jobs > 1:
+                together[jobs].append(kernel_floor(args.repeat, jobs))
+                measured[name] = n * (statistics.median(together[jobs][-2])
+                                      + statistics.median(together[jobs][-1])) / 2
     floor = statistics.median([t for batch in floors for t in batch])
     results["make all, no-op"] = timed(["make", "all"])
     bounds["make all, no-op"] = floor
@@ -181,13 +205,19 @@ def main() -> int:
     print(f"{today}, {k} core(s), {n} notebooks. Floor (kernel start + imports): median {floor:.2f} s; "
           f"measured before, between and after the clean runs (median of {args.repeat} each): "
           f"{', '.join(f'{statistics.median(b):.2f}' for b in floors)} s")
+    for jobs, batches in together.items():
+        print(f"Floor with {jobs} kernels started together, per kernel: "
+              f"{', '.join(f'{statistics.median(b):.2f}' for b in batches)} s "
+              f"(against {statistics.median([t for b in floors for t in b]) / jobs:.2f} s for the ideal split)")
     print()
-    print("| run | wall (s) | floor for it (s) | x floor | largest process (MiB) | whole tree (MiB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | wall (s) | floor for it (s) | x floor | x floor measured k at once | "
+          "largest process (MiB) | whole tree (MiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         bound = bounds[name]
         what = "1 kernel" if name.endswith("no-op") or name == "make profiles" else f"{bound:.1f}"
-        print(f"| `{name}` | {r['seconds']:.1f} | {what} | {r['seconds'] / bound:.2f} | "
+        at_once = f"{r['seconds'] / measured[name]:.2f}" if name in measured else ""
+        print(f"| `{name}` | {r['seconds']:.1f} | {what} | {r['seconds'] / bound:.2f} | {at_once} | "
               f"{r['largest_process_mib']} | {r['tree_peak_mib']} |")
     if "make test" in results:
         fastest = min(v["seconds"] for key, v in results.items() if key.startswith("make all, clean"))
@@ -195,6 +225,8 @@ def main() -> int:
     print("\noutputs in git " + ("unchanged" if before == after else f"CHANGED:\n{after}"))
     print(json.dumps({"date": today, "cores": k, "notebooks": n, "floor_seconds": round(floor, 3),
                       "floors": [[round(t, 3) for t in b] for b in floors],
+                      "floors_together": {j: [[round(t, 3) for t in b] for b in v] for j, v in together.items()},
+                      "bounds_together": {key: round(v, 2) for key, v in measured.items()},
                       "bounds": {key: round(v, 2) for key, v in bounds.items()}, "runs": results}))
     return 0 if before == after else 1
 
