@@ -26,6 +26,7 @@ dissolved map outlines) is computed once by :func:`precompute` and cached under
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import pickle
@@ -175,6 +176,18 @@ class ProfileData:
 
     def la(self, query) -> pd.Series:
         return resolve_la(query, self.las)
+
+    @functools.cached_property
+    def outline_paths(self) -> dict:
+        """Each LA's outline rings as closed matplotlib paths, made once (every profile's map
+        draws all 152 LAs: making 181 polygon patches for each map cost 11 ms)."""
+        from matplotlib.path import Path as MplPath
+
+        def closed(ring):  # as matplotlib's Polygon(ring, closed=True) closes it
+            ring = np.asarray(ring, dtype=float)
+            return MplPath(ring if np.array_equal(ring[0], ring[-1]) else np.vstack([ring, ring[:1]]), closed=True)
+
+        return {code: [closed(ring) for ring in rings] for code, rings in self.outlines.items()}
 
 
 def england_rates() -> pd.DataFrame:
@@ -854,22 +867,6 @@ def show(fig, alt: str):
     display(Image(data=buffer.getvalue(), format="png", alt=alt))
 
 
-def _outline_paths(data: ProfileData) -> dict:
-    """Each LA's outline rings as closed matplotlib paths, made once per ``data`` (the map of
-    every profile draws all 152 LAs: making 181 polygon patches each time cost 11 ms a map)."""
-    cached = getattr(data, "_outline_paths", None)
-    if cached is None:
-        from matplotlib.path import Path as MplPath
-
-        def closed(ring):  # as matplotlib's Polygon(ring, closed=True) closes it
-            ring = np.asarray(ring, dtype=float)
-            return MplPath(ring if np.array_equal(ring[0], ring[-1]) else np.vstack([ring, ring[:1]]), closed=True)
-
-        cached = {code: [closed(ring) for ring in rings] for code, rings in data.outlines.items()}
-        data._outline_paths = cached
-    return cached
-
-
 def plot_map(data: ProfileData, gss: str, ax=None):
     """England's 152 LAs, the LA in red and its statistical neighbours in blue."""
     import matplotlib.pyplot as plt
@@ -880,7 +877,7 @@ def plot_map(data: ProfileData, gss: str, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 6.2))
     colours = {"la": "#c0392b", "near": "#5dade2", "other": "#e5e5e5"}
-    outlines = _outline_paths(data)
+    outlines = data.outline_paths
     paths, faces = [], []
     for code in sorted(outlines, key=lambda c: (c == gss, c in near, c)):
         kind = "la" if code == gss else "near" if code in near else "other"

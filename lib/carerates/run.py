@@ -605,17 +605,18 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
     # Kernels warmed ahead of their turn and waiting: as many as run at once (bounds memory).
     warm_waiting = asyncio.Semaphore(max(1, parallel))
     width = max(len(stem) for stem in by_stem)
-    tail = {"shared": parallel < 2}
+    tail_shared = parallel < 2
 
     def share_the_tail() -> None:
         """The last stretch: once no notebook left waits for another, one kernel more than
         cores may run, so the last ones share the cores and end together (their lengths are
         not known ahead: otherwise one core idles while the longest runs alone)."""
-        if tail["shared"]:
+        nonlocal tail_shared
+        if tail_shared:
             return
         left = [s for s in by_stem if not finished[s].is_set()]
         if left and all(finished[d].is_set() for s in left for d in deps.get(s, []) if d in finished):
-            tail["shared"] = True
+            tail_shared = True
             cores.release()
 
     def failed_line(stem: str, err: BaseException) -> None:
