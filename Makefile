@@ -119,7 +119,7 @@ test: $(RAW_STAMP) | $(ENV_STAMP)  ## run every test (unit, findings, notebooks,
 	@$(MAKE) -j JOBS=$(JOBS) test-pipeline test-data test-rebuilt nbval-profile-after-ingest
 
 unit: $(RAW_STAMP) | $(ENV_STAMP)  ## run the unit and findings tests only (on the data and figures/ as they are)
-	$(PY) -m pytest -q -n $(JOBS) tests
+	$(PY) -m pytest -q -n $(JOBS) --dist loadgroup tests
 
 nbval: $(RAW_STAMP) | $(ENV_STAMP)  ## re-execute every notebook under nbval (figures to build/test-figures)
 	@rm -rf $(TEST_FIGURES) build/nbval-done && mkdir -p $(TEST_FIGURES)
