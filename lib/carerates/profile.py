@@ -178,6 +178,11 @@ class ProfileData:
         return resolve_la(query, self.las)
 
     @functools.cached_property
+    def rates_wide(self) -> pd.DataFrame:
+        """The rates with a row per year and a column per LA (each profile reads it four times)."""
+        return self.rates.pivot(index="year", columns="gss", values="rate_per_10k")
+
+    @functools.cached_property
     def outline_paths(self) -> dict:
         """Each LA's outline rings as closed matplotlib paths, made once (every profile's map
         draws all 152 LAs: making 181 polygon patches for each map cost 11 ms)."""
@@ -580,7 +585,7 @@ def rate_series(data: ProfileData, gss: str) -> pd.DataFrame:
     """``year, la, england, region, neighbours``: region is the median rate of the LAs of the
     LA's region (the analysis LAs, with a published rate that year), neighbours the median of
     its statistical neighbours with a published rate that year (``n_neighbours`` of them)."""
-    rates = data.rates.pivot(index="year", columns="gss", values="rate_per_10k")
+    rates = data.rates_wide
     near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"].tolist()
     las = data.las.set_index("gss")
     excluded = las["excluded"].astype(bool) if "excluded" in las else pd.Series(False, index=las.index)
