@@ -40,6 +40,19 @@ def test_spec_override_and_repeated_ids(tmp_path, monkeypatch):
         scorecard.read_published()
 
 
+def test_unquoted_commas_in_the_note_stay_in_the_note_and_short_lines_are_named(tmp_path, monkeypatch):
+    spec = tmp_path / "values.csv"
+    spec.write_text("id,where,quantity,value,note\na,Table 7,sd,0.04,printed .04 (min -11, max 17)\nb,x,mean,1.5,\n")
+    monkeypatch.setenv(scorecard.SPEC_ENV, str(spec))
+    frame = scorecard.read_published()
+    assert list(frame["value"]) == ["0.04", "1.5"]
+    assert frame.loc[0, "note"] == "printed .04 (min -11, max 17)"
+    assert scorecard.published_value("b") == 1.5
+    spec.write_text("id,where,quantity,value,note\na,x,mean,1.0,\nb,x,mean\n")
+    with pytest.raises(DataError, match="line 3: 3 field"):
+        scorecard.read_published()
+
+
 def _fixture(tmp_path):
     figures = tmp_path / "figures"
     figures.mkdir()

@@ -24,6 +24,7 @@ table cells equal at printed precision, from the rows.
 """
 from __future__ import annotations
 
+import csv
 import math
 import os
 import re
@@ -39,6 +40,7 @@ SPEC_ENV = "CARERATES_SPEC"
 COLUMNS = ["id", "where", "quantity", "published", "reproduced", "precision", "equal_at_precision",
            "same_sign", "same_significance", "reason"]
 SCORECARD_NAME = "reproduction_scorecard.csv"
+PUBLISHED_COLUMNS = ("id", "where", "quantity", "value", "note")
 ALPHA = 0.05
 AGREES = "agrees"
 
@@ -56,10 +58,23 @@ def read_published(path: str | Path | None = None) -> pd.DataFrame:
     if not path.exists():
         raise DataError(path, f"the published values are not there; set {SPEC_ENV} to the path of "
                               "report_values.csv (see ../shared/spec/RESULTS.md)")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in ("id", "where", "quantity", "value", "note") if c not in frame.columns]
+    with path.open(newline="", encoding="utf-8") as handle:
+        lines = list(csv.reader(handle))
+    header = lines[0] if lines else []
+    missing = [c for c in PUBLISHED_COLUMNS if c not in header]
     if missing:
         raise DataError(path, f"column(s) {missing} missing")
+    if header[-1] != "note":
+        raise DataError(path, f"the last column must be 'note' (free text), not {header[-1]!r}")
+    width = len(header)
+    records = []
+    for number, fields in enumerate(lines[1:], start=2):
+        if len(fields) < width:
+            raise DataError(path, f"line {number}: {len(fields)} field(s), {width} expected")
+        # The note is free text and the file leaves some of its commas unquoted (e.g. "(min -11,
+        # max 17)"): the fields past the last column are the rest of the note, joined back.
+        records.append(fields[:width - 1] + [",".join(fields[width - 1:])])
+    frame = pd.DataFrame(records, columns=header, dtype=str)
     repeated = sorted(frame.loc[frame["id"].duplicated(), "id"])
     if repeated:
         raise DataError(path, f"id(s) listed twice: {repeated}")
@@ -160,9 +175,38 @@ def _national_mean(fig: Figures, table: str) -> float:
     return float((frame["n"] * frame["mean"]).sum() / frame["n"].sum())
 
 
+# Table 7's rows (the report's names) and the measures of 04's table_07_workforce_changes.
+WORKFORCE_CHANGE_MEASURES = {"rate_change": "rate per 10,000", "turnover_change": "turnover (%)",
+                             "agency_change": "agency workers (%)"}
+
+
+def _england_growth(first: int, last: int) -> tuple[float, dict]:
+    """"Average annual growth" in England's count, first to last year (%).
+
+    Read as the mean of the year-on-year growth rates (the average of the annual growths,
+    the words' literal reading); the compound rate ((last / first) ** (1 / years) - 1) is the
+    other reading, kept in the context.
+    """
+    from .io import read_parquet
+    counts = read_parquet(paths.processed("england_cla.parquet")).set_index("year")["cla_number"]
+    missing = [y for y in range(first, last + 1) if y not in counts.index]
+    if missing:
+        raise DataError(paths.processed("england_cla.parquet"), f"no England count for {missing}")
+    span = counts.loc[first:last].astype(float)
+    yearly = 100 * (span / span.shift(1) - 1)
+    compound = 100 * ((span.iloc[-1] / span.iloc[0]) ** (1 / (last - first)) - 1)
+    return float(yearly.iloc[1:].mean()), {"n": last - first, "compound_pct": float(compound)}
+
+
 def reproduce(value_id: str, fig: Figures) -> tuple[float, dict]:
     """The reproduced number for one published id and what the reason rules need to know."""
     parts = value_id.split(":")
+    if parts[0] == "table_07_workforce_changes" and len(parts) == 3:
+        measure = WORKFORCE_CHANGE_MEASURES[parts[1]]
+        frame = fig.indexed("workforce_changes", "measure")
+        if measure not in frame.index:
+            raise DataError(fig.directory / "table_07_workforce_changes.csv", f"no row for {measure!r}")
+        return float(frame.at[measure, parts[2]]), {"n": int(frame.at[measure, "n"])}
     if value_id.startswith("table_0") and len(parts) == 3:
         return _regional_cell(fig, *parts)
     if len(parts) == 2 and parts[1] in ("statistic", "significance"):
@@ -197,6 +241,12 @@ def reproduce(value_id: str, fig: Figures) -> tuple[float, dict]:
         frame = frame[frame["judgement"] == "Overall effectiveness"].set_index("grade")
         grade = parts[1].replace("_", " ").capitalize()
         return 100 * float(frame.at[grade, "share"]), {"n": int(frame["n_las"].sum())}
+    if parts[0] == "unit_cost_2013_2017":
+        frame = fig.indexed("unit_cost_sensitivity", "variant")
+        return (float(frame.at["chosen", f"{parts[1]}_unit_cost"]), {"n": int(frame.at["chosen", "n_level"])})
+    match = re.fullmatch(r"england_cla_growth_(\d{4})_(\d{4})", value_id)
+    if match:
+        return _england_growth(int(match.group(1)), int(match.group(2)))
     match = re.fullmatch(r"england_cla_(\d{4})", value_id)
     if match:
         year = int(match.group(1))
@@ -264,7 +314,10 @@ def reason(value_id: str, published: str, reproduced: float, context: dict, fig:
     if published == "":
         return "not printed by the report (only its significance is compared)"
     stem = value_id.split(":")[0]
-    if stem.startswith(("table_05", "table_06", "turnover_", "agency_", "national_turnover", "national_agency")):
+    if stem.startswith("england_cla_growth_"):
+        return (f"mean of the year-on-year growth rates; the compound annual rate is "
+                f"{context['compound_pct']:.2f}%")
+    if stem.startswith(("table_05", "table_06", "table_07", "turnover_", "agency_", "national_turnover", "national_agency")):
         return (f"workforce years {_workforce_period(fig)} instead of 2013-2017: LA figures for "
                 "September 2013 and 2014 are not published anywhere reachable")
     if stem.startswith("innovation_") or stem == "innovation_funded_las":
