@@ -34,7 +34,7 @@ def make_tables():
         # August snapshots 2012-2016 -> same year (offset 0)
         "low_income": base[base.year <= 2016].assign(snapshot_year=lambda f: f.year, low_income_pct=10.0)
         .drop(columns="year"),
-        # September snapshots 2015-2016 -> years 2016-2017 (offset 1)
+        # September snapshots 2015-2016 -> years 2015-2016 (offset 0, chapter 04's default)
         "workforce": pd.DataFrame({"gss": CODES * 2, "snapshot_year": [2015] * 3 + [2016] * 3,
                                    "turnover_pct": [10.0, 20.0, 30.0, 12.0, 22.0, np.nan],
                                    "agency_pct": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}),
@@ -54,17 +54,17 @@ def test_panel_columns_years_and_alignment():
     row = panel.set_index(["gss", "year"])
     # population of year Y is mid-year Y-1
     assert row.loc[("E06000001", 2013), "population_0_17"] == 20000 + 1
-    # workforce snapshot 2015 is year 2016
-    assert row.loc[("E09000007", 2016), "turnover_pct"] == 20.0
-    assert np.isnan(row.loc[("E09000007", 2015), "turnover_pct"])
-    assert np.isnan(row.loc[("E10000002", 2017), "turnover_pct"])
+    # workforce snapshot 2015 is year 2015
+    assert row.loc[("E09000007", 2015), "turnover_pct"] == 20.0
+    assert np.isnan(row.loc[("E09000007", 2017), "turnover_pct"])
+    assert np.isnan(row.loc[("E10000002", 2016), "turnover_pct"])
     assert np.isnan(row.loc[("E06000001", 2017), "low_income_pct"])
     assert row.loc[("E06000001", 2016), "unit_cost"] == 100.0
 
 
 def test_overlap_window_is_the_years_all_predictors_share():
     panel = pn.build_panel(make_tables(), make_las())
-    assert pn.overlap_window(panel) == (2015, 2016)  # only 2016 has all four
+    assert pn.overlap_window(panel) == (2014, 2015)  # only 2015 has all four for enough LAs
     assert pn.overlap_window(panel, ["low_income_pct", "unit_cost"]) == (2011, 2016)
 
 
@@ -75,7 +75,7 @@ def test_la_table_uses_summaries_and_flags():
     assert list(la.index) == CODES
     # average rate 2012-2017 = mean of 2013..2017 (k = 1..5 for the first LA)
     assert la.loc["E06000001", "average_rate"] == pytest.approx(50 + 3)
-    assert la.loc["E06000001", "window_rate"] == pytest.approx(50 + 4)  # 2016 only
+    assert la.loc["E06000001", "window_rate"] == pytest.approx(50 + 3)  # 2015 only
     assert la.loc["E09000007", "turnover_pct"] == 20.0
     assert la["innovation"].tolist() == [1, 0, 1]
     assert la.loc["E06000001", "ofsted_overall"] == 2.0

@@ -141,3 +141,32 @@ def test_headline_file_agrees_with_rows(committed):
         assert int(headline[key]) == value, key
     tests = card[card["id"].str.endswith(":significance")]
     assert counts["tests"] == len(tests) == 20
+
+
+def test_adjacent_transposition_is_detected_by_code():
+    assert scorecard.adjacent_transposition("47950", 47590.0) == (2, 3)
+    assert scorecard.adjacent_transposition("47590", 47590.0) is None
+    assert scorecard.adjacent_transposition("72670", 72600.0) is None
+    assert scorecard.adjacent_transposition("12", 21.0) == (0, 1)
+
+
+def test_every_reason_is_a_check_with_its_value_or_unexplained(committed):
+    """A reason names a check that ran and carries its value, or says "unexplained"."""
+    differ = committed[committed["reason"] != scorecard.AGREES].fillna({"check": "", "check_value": ""})
+    for row in differ.itertuples():
+        if row.reason.startswith("not printed by the report"):
+            continue
+        if row.check == "":
+            assert row.reason.startswith(scorecard.UNEXPLAINED), (row.id, row.reason)
+        else:
+            assert str(row.check_value) in row.reason, (row.id, row.check, row.check_value, row.reason)
+
+
+def test_reasons_that_were_rules_are_now_checks(committed):
+    card = committed.set_index("id")
+    assert "transposes two adjacent digits" in card.at["england_cla_1994", "reason"]
+    assert "47,590" in card.at["england_cla_1994", "reason"]
+    for share in ("increase", "no_change", "decrease"):
+        assert "revised release" not in card.at[f"direction_2012_2017:{share}", "reason"]
+        assert "2012 and 2017 rates" in card.at[f"direction_2012_2017:{share}", "reason"]
+    assert "does not define" not in card.at["national_rate_change_2012_2015", "reason"]

@@ -11,8 +11,8 @@
   default ``snapshot_offset = 0``);
 - weekly unit cost of social work (``unit_cost``, net spend) of the financial year ending
   in ``year`` (chapter 06);
-- turnover and agency %: the 30 September snapshot of ``year - 1`` (chapter 04's default
-  ``snapshot_offset = 1``: Sept 2015 -> year ending March 2016).
+- turnover and agency %: the 30 September snapshot of ``year`` (chapter 04's default
+  ``snapshot_offset = 0``, the study's labels; docs/analysis_plan.md, "Readings of the study").
 
 ``build_la_table(panel, tables, las, ...)`` summarises the panel per LA with
 :func:`carerates.summaries.average_level` (the study's period convention) and adds the
@@ -45,7 +45,7 @@ TABLES = {
 
 POPULATION_LAG = 1
 LOW_INCOME_OFFSET = 0
-WORKFORCE_OFFSET = 1
+WORKFORCE_OFFSET = 0
 
 PANEL_COLUMNS = ["gss", "year", "region", "rate_per_10k", "cla_count", "population_0_17",
                  "low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
@@ -66,9 +66,9 @@ DATA_DICTIONARY = pd.DataFrame([
     ("unit_cost", "weekly unit cost of social work: S251 net spend on social work per child in need per week",
      "GBP per child per week", "unit_cost (S251 outturn, CIN census; chapter 06)", "2012-2016"),
     ("turnover_pct", "FTE children's social worker leavers as % of FTE social workers, 30 Sept snapshot",
-     "%", "workforce (DfE CSC workforce)", "2016-2017 (snapshots 2015-2016)"),
+     "%", "workforce (DfE CSC workforce)", "2015-2017 (snapshots 2015-2017)"),
     ("agency_pct", "FTE agency social workers as % of FTE social workers, 30 Sept snapshot",
-     "%", "workforce (DfE CSC workforce)", "2016-2017 (snapshots 2015-2016)"),
+     "%", "workforce (DfE CSC workforce)", "2015-2017 (snapshots 2015-2017)"),
     ("average_rate", "mean CLA rate over the outcome period (study convention: 31 March of start+1..end)",
      "per 10,000", "cla_rates", "2013-2017"),
     ("window_rate", "mean CLA rate over the overlap window", "per 10,000", "cla_rates", "overlap window"),

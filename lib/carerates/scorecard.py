@@ -15,9 +15,10 @@ same_sign, same_significance, reason``
 - ``same_sign`` compares the signs (empty where a sign means nothing: a U statistic,
   a count, a share, or a value the report did not print).
 - ``same_significance`` compares the verdict at p < .05 (test rows only).
-- ``reason`` explains every difference from the data (a shorter period, another
-  list, an estimate, a revised release), computed by rule from the result files,
-  never a bare "differs".
+- ``reason`` explains a difference by a check that ran, with its value (``check`` names it,
+  ``check_value`` is its value as the text writes it: a digit transposition, the readings that
+  agree, a unit-cost reading that gives the printed cell, the releases of the rates a share
+  depends on), or says "unexplained"; never a bare "differs".
 
 :func:`headline` counts the tests that agree in direction and significance and the
 table cells equal at printed precision, from the rows.
@@ -38,7 +39,7 @@ from .errors import DataError
 
 SPEC_ENV = "CARERATES_SPEC"
 COLUMNS = ["id", "where", "quantity", "published", "reproduced", "precision", "equal_at_precision",
-           "same_sign", "same_significance", "reason"]
+           "same_sign", "same_significance", "reason", "check", "check_value"]
 SCORECARD_NAME = "reproduction_scorecard.csv"
 PUBLISHED_COLUMNS = ("id", "where", "quantity", "value", "note")
 ALPHA = 0.05
@@ -260,114 +261,222 @@ def reproduce(value_id: str, fig: Figures) -> tuple[float, dict]:
     raise DataError(spec_path(), f"no rule reproduces the published value {value_id!r}")
 
 
-# --- why a value differs: rules from known causes ------------------------------------------
+# --- why a value differs: checks that ran, or "unexplained" ---------------------------------
+UNEXPLAINED = "unexplained"
+
+
+class Reason(str):
+    """A reason's text, with the check it names and that check's value as written in the text.
+
+    ``check`` is empty for "agrees" and for "unexplained"; otherwise the text must contain
+    ``value`` (tests/test_scorecard.py checks this for every row)."""
+
+    def __new__(cls, text: str, check: str = "", value: str = ""):
+        obj = super().__new__(cls, text)
+        obj.check, obj.value = check, value
+        return obj
+
+
 def _ofsted_main(fig: Figures) -> str:
-    """The main Ofsted reading in words, e.g. "SIF+ILACS by 2018-10-31", from 07's readings file."""
+    """The main Ofsted reading in words, e.g. "SIF by 2018-10-31", from 07's readings file."""
     if not fig.has("ofsted_readings"):
         return "as of the chapter's cut-off"
     readings = fig.read("ofsted_readings")
     return str(readings.loc[readings["main"].astype(bool), "reading"].iloc[0])
 
 
-def _readings(fig: Figures, test_id: str) -> pd.DataFrame:
-    """Every alternative reading of one test the chapters ran: ``reading, statistic, significant``."""
-    frames = []
-    tests = fig.read("associations_additional") if fig.has("associations_additional") else pd.DataFrame()
-    if len(tests):
-        extra = tests[tests["id"].str.startswith(test_id + "_")]
-        frames.append(pd.DataFrame({"reading": extra["period"], "statistic": extra["statistic"],
-                                    "significant": extra["significant"]}))
-    if test_id.startswith("ofsted_") and fig.has("ofsted_readings"):
-        readings = fig.read("ofsted_readings")
-        rows = readings[(readings["id"] == test_id) & ~readings["main"].astype(bool)]
-        frames.append(pd.DataFrame({"reading": rows["reading"], "statistic": rows["statistic"],
-                                    "significant": rows["significant"]}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["reading", "statistic"])
-
-
-def _nearest_reading(fig: Figures, test_id: str, published: str) -> str:
-    """"; nearest reading: ..." when an alternative reading comes closer to the printed value."""
-    try:
-        value = float(published)
-    except ValueError:
-        return ""
-    readings = _readings(fig, test_id)
-    if readings.empty:
-        return ""
-    main = float(_test(fig, test_id)["statistic"])
-    best = readings.iloc[(readings["statistic"] - value).abs().argsort()].iloc[0]
-    if abs(best["statistic"] - value) >= abs(main - value):
-        return ""
-    equal = " (equal at the printed precision)" if equal_at_precision(published, best["statistic"]) else ""
-    return f"; nearest reading: {best['reading']}, r_s = {best['statistic']:.3f}{equal}"
-
-
 def _workforce_period(fig: Figures) -> str:
     return str(_test(fig, "turnover_level_2013_2017")["period"])
 
 
+def adjacent_transposition(printed: str, reproduced: float) -> tuple[int, int] | None:
+    """The positions (i, i+1) whose swap turns the reproduced whole number into the printed one, or None."""
+    if reproduced is None or not math.isfinite(float(reproduced)) or float(reproduced) != int(reproduced):
+        return None
+    ours, theirs = str(int(reproduced)), str(printed).strip()
+    if len(ours) != len(theirs) or ours == theirs:
+        return None
+    for i in range(len(ours) - 1):
+        if ours[:i] + ours[i + 1] + ours[i] + ours[i + 2:] == theirs:
+            return i, i + 1
+    return None
+
+
+def _readings_check(readings: pd.DataFrame | None, test_id: str, published: str, quantity: str) -> Reason:
+    """For a test: how many of the readings run agree with the report, and the nearest printed r_s."""
+    if readings is None or test_id not in set(readings["test"]):
+        return Reason(UNEXPLAINED)
+    rows = readings[readings["test"] == test_id]
+    agree = int(rows["agrees"].fillna(False).astype(bool).sum())
+    value = f"{agree} of {len(rows)}"
+    text = f"{value} readings run agree with the report's verdict (figures/reproduction_readings.csv)"
+    if quantity == "r_s" and published not in ("", None):
+        target = float(published)
+        nearest = rows.iloc[(rows["statistic"] - target).abs().argsort()].iloc[0]
+        equal = equal_at_precision(published, nearest["statistic"])
+        text += (f"; nearest r_s {nearest['statistic']:.3f} under {nearest['reading']}"
+                 + (", equal at the printed precision" if equal else f": no reading gives {published}, unexplained"))
+    elif agree == 0:
+        text += ": unexplained"
+    return Reason(text, "readings", value)
+
+
+_UNIT_COST_CACHE: dict = {}
+
+
+def _unit_cost_readings() -> dict[str, pd.DataFrame]:
+    """Table 8 under the unit-cost readings computable from data/processed: net or gross spend,
+    every year required or one missing year allowed (regional min, max, mean, SD)."""
+    if not _UNIT_COST_CACHE:
+        from .io import read_parquet
+        from .las import load_las
+        from .results import regional_summary
+        from .sources import finance
+        las = load_las()
+        unit = read_parquet(paths.processed("unit_cost.parquet"))
+        rates = read_parquet(paths.processed("cla_rates.parquet"))
+        for measure in ("net", "gross"):
+            panel = unit.rename(columns={f"unit_cost_{measure}": "unit_cost"})[["gss", "year", "unit_cost"]]
+            for rule, min_years in (("every year required", None), ("one missing year allowed", 3)):
+                level = finance.period_summaries(panel, rates, 2012, 2016, min_years)["average_unit_cost"]
+                _UNIT_COST_CACHE[f"{measure} spend, {rule}"] = regional_summary(level, las).set_index("region")
+    return _UNIT_COST_CACHE
+
+
+def _table_8_check(value_id: str, published: str) -> Reason:
+    _, region, stat = value_id.split(":")
+    found = []
+    for name, table in _unit_cost_readings().items():
+        if region in table.index and equal_at_precision(published, float(table.at[region, stat])):
+            found.append((name, float(table.at[region, stat])))
+    if not found:
+        near = min(((n, float(t.at[region, stat])) for n, t in _unit_cost_readings().items() if region in t.index),
+                   key=lambda x: abs(x[1] - float(published)))
+        value = f"{near[1]:.1f}"
+        return Reason(f"unexplained: none of the 4 unit-cost readings computed here (net/gross spend x every year "
+                      f"required/one missing year allowed) gives the printed {published}; nearest {value} "
+                      f"({near[0]})", "unit-cost readings", value)
+    name, number = found[0]
+    value = f"{number:.1f}"
+    kept = " (with the LAs the all-years rule drops kept)" if "missing" in name else ""
+    return Reason(f"with {name}{kept}, the {region} {stat} is {value}, equal to the printed {published}",
+                  "unit-cost readings", value)
+
+
+def _national_rate_change_check(fig: Figures, published: str) -> Reason:
+    """Candidate national figures for 2012-2015, each computed; one equal at the printed precision is named."""
+    from .io import read_parquet
+    frame = fig.read("national_average_changes").set_index("measure")
+    areas = read_parquet(paths.processed("cla_area_rates.parquet"))
+    england = areas[areas["area"] == "England"].set_index("year")["rate_per_10k"]
+    candidates = {
+        "England's published rate, (2015 - 2012) / 3": float((england[2015] - england[2012]) / 3),
+        "the size of the LAs' mean yearly change in % low-income 2012-2015":
+            abs(float(frame.at["average change in % low-income", "mean"])),
+    }
+    for name, number in candidates.items():
+        if equal_at_precision(published, number):
+            value = f"{number:.2f}"
+            return Reason(f"{name} is {value}, equal to the printed {published}: the printed figure may be that "
+                          f"quantity; the LAs' mean yearly rate change 2012-2015 is "
+                          f"{float(frame.at['average change in rate per 10,000', 'mean']):.2f}", "candidates", value)
+    values = "; ".join(f"{n} = {v:.2f}" for n, v in candidates.items())
+    return Reason(f"unexplained: no candidate computed gives {published} ({values})", "candidates",
+                  f"{list(candidates.values())[0]:.2f}")
+
+
+def _direction_check() -> Reason:
+    """Direction 2012-2017 needs only the 2012 and 2017 rates: were either revised in the releases here?"""
+    from .io import read_parquet
+    revisions = read_parquet(paths.processed("cla_rate_revisions.parquet"))
+    rates = read_parquet(paths.processed("cla_rates.parquet"))
+    both = revisions[revisions["year"].isin([2012, 2017])]
+    columns = [c for c in both.columns if c not in ("gss", "year")]
+    revised = int((both[columns].nunique(axis=1) > 1).sum()) if len(both) else 0
+    releases = ", ".join(f"{y}: {rates.loc[rates['year'] == y, 'release'].iloc[0]}" for y in (2012, 2017))
+    value = str(revised)
+    return Reason(f"unexplained: the direction depends only on the 2012 and 2017 rates ({releases}, both released "
+                  f"before the report); {value} LA-years of 2012 or 2017 differ between releases here, so revision "
+                  "is not shown to be the cause", "revisions 2012/2017", value)
+
+
 def reason(value_id: str, published: str, reproduced: float, context: dict, fig: Figures,
-           agrees: bool) -> str:
-    """Why a reproduced value differs from the printed one, named from the data."""
+           agrees: bool, readings: pd.DataFrame | None = None) -> Reason:
+    """Why a reproduced value differs from the printed one: a check that ran, with its value, or "unexplained"."""
     if agrees:
-        return AGREES
+        return Reason(AGREES)
     if published == "":
-        return "not printed by the report (only its significance is compared)"
+        return Reason("not printed by the report (only its significance is compared)")
     stem = value_id.split(":")[0]
+    quantity = context.get("quantity", "")
     if stem.startswith("england_cla_growth_"):
-        return (f"mean of the year-on-year growth rates; the compound annual rate is "
-                f"{context['compound_pct']:.2f}%")
-    if stem.startswith(("table_05", "table_06", "table_07", "turnover_", "agency_", "national_turnover", "national_agency")):
-        return (f"workforce years {_workforce_period(fig)} instead of 2013-2017: LA figures for "
-                "September 2013 and 2014 are not published anywhere reachable")
-    if stem.startswith("innovation_") or stem == "innovation_funded_las":
+        value = f"{context['compound_pct']:.2f}%"
+        return Reason(f"mean of the year-on-year growth rates; the compound annual rate is {value}",
+                      "compound rate", value)
+    if re.fullmatch(r"england_cla_\d{4}", stem):
+        swap = adjacent_transposition(published, reproduced)
+        if swap:
+            value = f"{int(reproduced):,}"
+            return Reason(f"DfE's series gives {value} for {stem[-4:]}: the printed {int(published):,} transposes two "
+                          f"adjacent digits", "digit transposition", value)
+        return Reason(f"{UNEXPLAINED}: DfE's current series gives {reproduced:,.0f}")
+    if len(value_id.split(":")) == 2 and value_id.split(":")[1] in ("statistic", "significance"):
+        check = _readings_check(readings, stem, published if quantity == "r_s" else "", quantity)
+        if stem.startswith(("turnover_", "agency_")):
+            period = str(context.get("period") or _workforce_period(fig))
+            return Reason(f"workforce years {period} instead of 2013-2017 (no LA figures for September 2013 and "
+                          f"2014 in the raw files); " + check, check.check or "period", check.value or period)
+        return check
+    if stem.startswith(("table_05", "table_06", "table_07", "national_turnover", "national_agency")):
+        period = _workforce_period(fig)
+        if stem.startswith("table_07") and "rate_change" in value_id:
+            return Reason(UNEXPLAINED + ": the rate row is the study's average change 2013-2017 over all LAs")
+        return Reason(f"workforce years {period} instead of 2013-2017: LA figures for September 2013 and 2014 are "
+                      "not in the raw files", "period", period)
+    if stem == "innovation_funded_las":
         funded = fig.read("innovation_thresholds")
-        main = _test(fig, "innovation_level_2012_2017")
-        used = funded[(funded["outcome"] == "average rate") & (funded["u"] == main["statistic"])].iloc[0]
-        text = (f"Innovation list: {int(used['n_funded'])} LAs counted as funded ({used['counted_as_funded']}) "
-                f"vs the study's {published if stem == 'innovation_funded_las' else 'list from the grant letters'}; "
-                f"the grant letters' list is not public and U depends on the group sizes "
-                f"({int(used['n_funded'])}/{int(used['n_not_funded'])} here)")
-        study_funded = context.get("study_funded")
-        if stem != "innovation_funded_las" and study_funded and "rank_biserial" in funded.columns:
-            n = int(context["n"])
-            ours = funded[(funded["u"] == reproduced)]["rank_biserial"]
-            study_r = 1 - 2 * float(published) / (study_funded * (n - study_funded))
-            if len(ours):
-                text += (f"; as effect sizes, the study's U with {study_funded}/{n - study_funded} LAs is "
-                         f"|rank-biserial r| = {study_r:.2f}, the reproduction's {abs(float(ours.iloc[0])):.2f}")
-        return text
-    if stem.startswith(("table_08", "unit_cost_")):
-        n = context.get("n")
-        return (f"unit cost rebuilt from S251 outturn and children-in-need counts, not LAIT's published "
-                f"indicator; unit-cost N = {n} LAs{' in this region' if stem.startswith('table_08') else ''} "
-                "(LAs missing a year's count dropped)")
-    if stem == "poverty_change_2007_2015":
-        return (f"care-rate span: {context.get('period', '')} (the study's span is not stated; published LA "
-                "rates begin in 2012, the 2010 rate is computed from the 2010 underlying file); county low "
-                "income 2007-2010 estimated from districts" + _nearest_reading(fig, stem, published))
-    if stem.startswith(("table_04", "poverty_", "national_low_income")):
-        return ("low-income measure: HMRC under-16s series with the August snapshot paired with the "
-                "March of the same year; the study's snapshot years and measure are not stated")
+        counts = funded[funded["outcome"] == "average rate"].set_index("threshold")["n_funded"].astype(int)
+        value = str(int(reproduced))
+        return Reason(f"{value} LAs counted as funded at the default threshold; the compiled list's thresholds give "
+                      + ", ".join(f"{counts[t]} ({t})" for t in counts.index)
+                      + f", none {published}: the grant letters' list is not public", "thresholds", value)
+    if stem.startswith("table_08"):
+        return _table_8_check(value_id, published)
+    if stem.startswith("unit_cost_2013_2017"):
+        variants = fig.indexed("unit_cost_sensitivity", "variant")
+        column = "mean_unit_cost" if value_id.endswith("mean") else "sd_unit_cost"
+        equal = [v for v in variants.index if equal_at_precision(published, float(variants.at[v, column]))]
+        if equal:
+            value = f"{float(variants.at[equal[0], column]):.2f}"
+            return Reason(f"under the unit-cost reading '{equal[0]}' it is {value}, equal to the printed {published}",
+                          "unit-cost readings", value)
+        return Reason(f"{UNEXPLAINED}: no unit-cost reading of 06 gives {published}")
     if stem == "national_rate_change_2012_2015":
-        return (f"the report does not define its national figure; reproduced as the mean of the "
-                f"{context.get('n')} LAs' average yearly change 2012-2015")
-    if stem.startswith(("ofsted_", "ofsted_latest")):
-        main = _ofsted_main(fig)
-        return (f"Ofsted reading: latest judgement {main} (the study's extraction date and framework are "
-                "not stated; 07 runs SIF and SIF+ILACS at every cut-off through 2018)"
-                + (_nearest_reading(fig, stem, published) if not stem.startswith("ofsted_latest") else ""))
-    if stem.startswith("england_cla_"):
-        return "revised release: DfE's current time series revises the first-published count the report quoted"
-    if stem.startswith(("table_02", "table_03", "national_average_change", "direction_")):
-        return ("DfE's latest release of each year's rates (a few LAs' rates revised since the "
-                "report) and rounding of the rates to whole numbers")
-    return "cause not identified by the rules; see the chapter that writes the value"
+        return _national_rate_change_check(fig, published)
+    if stem.startswith("direction_"):
+        return _direction_check()
+    if stem == "ofsted_latest_overall" and fig.has("overall_distribution_by_reading"):
+        shares = fig.read("overall_distribution_by_reading")
+        grade = value_id.split(":")[1].replace("_", " ").capitalize()
+        rows = shares[shares["grade"] == grade]
+        equal = rows[[equal_at_precision(published, v) for v in rows["share_pct"]]]
+        if len(equal):
+            r = equal.iloc[0]
+            value = f"{r.share_pct:.1f}%"
+            return Reason(f"under {r.frameworks} by {r.cutoff} the share is {value}, equal to the printed {published}% "
+                          f"({len(equal)} of {len(rows)} Ofsted readings give it)", "Ofsted readings", value)
+        near = rows.iloc[(rows["share_pct"] - float(published)).abs().argsort()].iloc[0]
+        value = f"{near.share_pct:.1f}%"
+        return Reason(f"unexplained: none of the {len(rows)} Ofsted readings gives {published}%; nearest {value} "
+                      f"({near.frameworks} by {near.cutoff})", "Ofsted readings", value)
+    return Reason(UNEXPLAINED)
 
 
 # --- the scorecard --------------------------------------------------------------------------
-def build(published: pd.DataFrame | None = None, figures_dir: str | Path | None = None) -> pd.DataFrame:
-    """One row per published value (see the module docstring)."""
+def build(published: pd.DataFrame | None = None, figures_dir: str | Path | None = None,
+          readings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per published value (see the module docstring). ``readings``: the rows of
+    :func:`carerates.readings.collect`, which the reasons of the test rows count."""
     published = read_published() if published is None else published
     fig = Figures(figures_dir)
     rows = []
@@ -397,7 +506,9 @@ def build(published: pd.DataFrame | None = None, figures_dir: str | Path | None 
                 if len(pub_sig):
                     row["same_significance"] = (pub_sig.iloc[0] == "significant") == context["significant"]
             agrees = bool(row["equal_at_precision"]) if value != "" else False
-        row["reason"] = reason(rec.id, value, reproduced, context, fig, agrees)
+        context["quantity"] = rec.quantity
+        why = reason(rec.id, value, reproduced, context, fig, agrees, readings)
+        row["reason"], row["check"], row["check_value"] = str(why), why.check, why.value
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
