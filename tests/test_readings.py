@@ -1,7 +1,6 @@
 """Every reading of the study's tests (figures/reproduction_readings.csv) and the two headlines."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
