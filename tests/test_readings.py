@@ -55,6 +55,8 @@ def test_interacting_readings_are_crossed(table):
     assert ofsted["parameters"].nunique() == len(ofsted) == 10
     workforce = table[table["test"] == "agency_change_2013_2017"]
     assert len(workforce) == 4
+    unit_cost = table[table["test"] == "unit_cost_level_2012_2016"]
+    assert len(unit_cost) == unit_cost["parameters"].nunique() == 16  # measure x series x proxy x years
 
 
 def test_cis_contain_the_effect_and_agreement_follows_its_parts(table):
@@ -63,6 +65,20 @@ def test_cis_contain_the_effect_and_agreement_follows_its_parts(table):
     printed = table[table["published_significance"].notna()]
     expected = printed["same_significance"].astype(bool) & printed["same_direction"].fillna(True).astype(bool)
     assert (printed["agrees"].astype(bool) == expected).all()
+
+
+def test_unit_cost_grid_matches_06s_one_at_a_time_variants(table):
+    variants = _read("table_06a_unit_cost_sensitivity.csv").set_index("variant")
+    grid = table[table["family"] == "unit cost"]
+    one_off = {"gross spend": "spend_measure=gross; cin_series=published; lait_2016_proxy=True; unit_cost_years=all",
+               "revised children in need": "spend_measure=net; cin_series=revised; lait_2016_proxy=True; unit_cost_years=all",
+               "2016 count, no proxy": "spend_measure=net; cin_series=published; lait_2016_proxy=False; unit_cost_years=all",
+               "one missing year allowed": ("spend_measure=net; cin_series=published; lait_2016_proxy=True; "
+                                            "unit_cost_years=one missing allowed")}
+    for variant, parameters in one_off.items():
+        rows = grid[grid["parameters"] == parameters].set_index("test")
+        assert rows.at["unit_cost_level_2012_2016", "statistic"] == pytest.approx(variants.at[variant, "r_s_level"])
+        assert rows.at["unit_cost_change_2012_2016", "statistic"] == pytest.approx(variants.at[variant, "r_s_change"])
 
 
 def test_spearman_readings_recomputed_by_scipy():

@@ -13,9 +13,10 @@ agrees``
   scale, r_s or the rank-biserial r (negative: the funded LAs rank lower), with its 95% CI
   (Fisher z for r_s, 05's interval for the rank-biserial r).
 - Readings are computed by library functions on the processed data where they are cheap
-  (the low-income grid: snapshot offset x care-rate span x county estimates, every combination)
-  and otherwise read from the tables the chapters wrote under their defaults (the workforce
-  grid of 04, the Innovation thresholds of 05, the unit-cost variants of 06, the Ofsted grid of 07).
+  (the low-income grid: snapshot offset x care-rate span x county estimates; the unit-cost
+  grid: spend measure x children-in-need series x 2016 proxy x years required; every
+  combination) and otherwise read from the tables the chapters wrote under their defaults
+  (the workforce grid of 04, the Innovation thresholds of 05, the Ofsted grid of 07).
 - ``agrees``: same significance at p < .05 as the report and, where it printed a signed
   statistic, the same direction.
 
@@ -42,7 +43,7 @@ DEFAULTS = {
     "low_income_snapshot_offset": 0, "care_rate_span": "2010-2015", "county_estimates": "kept",
     "workforce_snapshot_offset": 0, "kingston_richmond_changes": "exclude",
     "innovation_threshold": "confirmed",
-    "unit_cost_variant": "chosen",
+    "spend_measure": "net", "cin_series": "published", "lait_2016_proxy": True, "unit_cost_years": "all",
     "ofsted_frameworks": "SIF", "ofsted_cutoff": "2018-10-31",
 }
 
@@ -136,19 +137,51 @@ def innovation_thresholds(fig: scorecard.Figures) -> list[dict]:
     return rows
 
 
-def unit_cost_variants(fig: scorecard.Figures) -> list[dict]:
-    """06's two tests under each unit-cost variant (table_06a), the default ("chosen") once."""
-    table = fig.read("unit_cost_sensitivity").set_index("variant")
-    chosen = table.loc["chosen"]
+def unit_cost_grid(las: pd.DataFrame | None = None) -> list[dict]:
+    """06's two tests under every combination of its four readings: net or gross spend, the
+    published or revised children-in-need counts, LAIT's 2015 proxy for 2016 or not, and every
+    year required or one missing year allowed (16 combinations; the eight cost series are
+    summarised in one pass, keyed by series and LA, with the summaries 06 uses)."""
+    from .las import analysis_las
+    from .sources import finance
+    from .summaries import average_change, average_level
+
+    keep = set((analysis_las() if las is None else las.loc[~las["excluded"]])["gss"])
+    spend = read_parquet(paths.processed("s251_social_work.parquet"))
+    cin = read_parquet(paths.processed("children_in_need.parquet"))
+    rates = read_parquet(paths.processed("cla_rates.parquet"))
+    rates = rates[rates["gss"].isin(keep)]
+    start, end = 2012, 2016
+    costs = []
+    for series in finance.CIN_SERIES:
+        counts = finance.cin_counts(cin, series)
+        for measure in finance.SPEND_MEASURES:
+            for proxy in (True, False):
+                cost = finance.weekly_unit_cost(spend, counts, measure, cin_column="cin",
+                                                cin_year=finance.LAIT_CIN_YEAR if proxy else {},
+                                                years=range(start, end + 1))
+                cost = cost[cost["gss"].isin(keep)]
+                costs.append(cost.assign(series=series, measure=measure, proxy=proxy,
+                                         key=f"{series}|{measure}|{proxy}|" + cost["gss"]))
+    stacked = pd.concat(costs, ignore_index=True)
+    outcome = {"level": average_level(rates, "rate_per_10k", start, end),
+               "change": average_change(rates, "rate_per_10k", start, end)}
     rows = []
-    for name, r in table.iterrows():
-        if name != "chosen" and np.isclose(r.r_s_level, chosen.r_s_level) and np.isclose(r.r_s_change, chosen.r_s_change):
-            continue  # the default under its own name
-        values = {"unit_cost_variant": name}
-        reading = "default (net, published counts, 2015 proxy, all years)" if name == "chosen" else name
-        for kind in ("level", "change"):
-            rows.append(_spearman_row(f"unit_cost_{kind}_2012_2016", "unit cost", reading, values,
-                                      r[f"n_{kind}"], r[f"r_s_{kind}"], r[f"p_{kind}"]))
+    for years, min_years in (("all", None), ("one missing allowed", end - start - 1)):
+        summaries = {"level": average_level(stacked, "unit_cost", start, end, min_years, key="key"),
+                     "change": average_change(stacked, "unit_cost", start, end, min_years, key="key")}
+        for (series, measure, proxy), part in stacked.groupby(["series", "measure", "proxy"], sort=False):
+            values = {"spend_measure": measure, "cin_series": series, "lait_2016_proxy": bool(proxy),
+                      "unit_cost_years": years}
+            reading = (f"{measure} spend, {series} counts, {'2015 proxy' if proxy else 'own-year count'} "
+                       f"for 2016, {'every year required' if years == 'all' else 'one year missing allowed'}")
+            keys = part.drop_duplicates("gss").set_index("gss")["key"]
+            for kind in ("level", "change"):
+                x = summaries[kind].reindex(keys.to_numpy()).set_axis(keys.index)
+                pair = pd.DataFrame({"x": x, "y": outcome[kind].reindex(keys.index)}).dropna()
+                r, p = _spearman(pair["x"], pair["y"])
+                rows.append(_spearman_row(f"unit_cost_{kind}_2012_2016", "unit cost", reading, values,
+                                          len(pair), r, p))
     return rows
 
 
@@ -168,7 +201,7 @@ def collect(fig: scorecard.Figures | None = None, published: pd.DataFrame | None
     """Every test under every reading, with the report's verdict beside it (see the module docstring)."""
     fig = scorecard.Figures() if fig is None else fig
     published = scorecard.read_published() if published is None else published
-    rows = (poverty_grid(las) + workforce_grid(fig) + innovation_thresholds(fig) + unit_cost_variants(fig)
+    rows = (poverty_grid(las) + workforce_grid(fig) + innovation_thresholds(fig) + unit_cost_grid(las)
             + ofsted_grid(fig))
     frame = pd.DataFrame(rows)
     frame["significant"] = frame["p_value"] < ALPHA
