@@ -51,6 +51,10 @@ __all__ = [
     "fit_count_models",
     "fit_ols",
     "fit_within",
+    "fit_gee",
+    "fit_mixed",
+    "single_and_joint",
+    "predicted_rates",
     "tidy",
     "glance",
     "vif",
@@ -462,6 +466,189 @@ def fit_within(
                "n_periods": int(frame[time].nunique()), "clusters": int(n_entities),
                "singletons": singletons, "within_r2": within_r2},
     )
+
+
+# ----------------------------------------------------------------------------- pooled LA-years
+
+
+def _panel_frame(panel, columns, names, group, time):
+    for key in (group, time):
+        if key not in panel.columns:
+            raise DataError(None, f"panel has no {key!r} column")
+    if panel.duplicated([group, time]).any():
+        raise DataError(None, f"panel has duplicate ({group}, {time}) rows")
+    frame, dropped = _prepare(panel, [*columns, group, time], names)
+    return frame.sort_values([group, time]), dropped
+
+
+def fit_gee(
+    panel: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
+    exposure: str | None = None,
+    family: str = "poisson",
+    weights: str | None = None,
+    group: str = "gss",
+    time: str = "year",
+    structure: str = "exchangeable",
+    name: str = "gee",
+) -> Fit:
+    """GEE on an LA-by-year panel (statsmodels ``GEE``), robust (sandwich) errors clustered by ``group``.
+
+    ``family="poisson"``: a count with ``log(exposure)`` as offset, so ``exp(b)`` is a rate
+    ratio (``kind="count"``); ``family="gaussian"``: a linear model of ``outcome`` (e.g. a
+    log rate; ``kind="ols"``). ``structure``: ``"exchangeable"`` (one correlation between
+    any two years of an LA) or ``"independence"`` (then the Poisson point estimates are
+    those of a pooled GLM; the test checks this). ``weights``: a column of prior weights
+    (e.g. the child population, for a population-weighted sensitivity). ``time`` enters as
+    year effects only if listed in ``categorical``. Rows are sorted by group and time.
+    """
+    from statsmodels.genmod.cov_struct import Exchangeable, Independence
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+
+    names, cat_terms = _categorical_terms(categorical)
+    columns = [outcome, *predictors, *names, *([exposure] if exposure else []), *([weights] if weights else [])]
+    frame, dropped = _panel_frame(panel, list(dict.fromkeys(columns)), names, group, time)
+    formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
+    design = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
+    fam = {"poisson": families.Poisson(), "gaussian": families.Gaussian()}[family]
+    structures = {"exchangeable": Exchangeable, "independence": Independence}
+    groups = pd.factorize(frame[group], sort=True)[0]
+    kwargs = {}
+    if exposure:
+        if (frame[exposure] <= 0).any():
+            raise DataError(None, f"exposure {exposure!r} must be positive")
+        kwargs["offset"] = np.log(frame[exposure].astype(float).to_numpy())
+    if weights:
+        kwargs["weights"] = frame[weights].astype(float).to_numpy()
+    model = GEE(*design, groups=groups, family=fam, cov_struct=structures[structure](), **kwargs)
+    result = model.fit(maxiter=200, ctol=1e-10)
+    return Fit(name=name, kind="count" if family == "poisson" else "ols", result=result, data=frame,
+               n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula,
+               extra={"structure": structure, "clusters": int(frame[group].nunique()),
+                      "n_periods": int(frame[time].nunique()), "weights": weights,
+                      "dependence": float(np.ravel(result.cov_struct.dep_params)[0])
+                      if structure == "exchangeable" else 0.0})
+
+
+def fit_mixed(
+    panel: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
+    group: str = "gss",
+    time: str = "year",
+    name: str = "mixed",
+) -> Fit:
+    """Linear mixed model with a random intercept per ``group`` (statsmodels ``MixedLM``, REML).
+
+    ``y_it = b0 + b'x_it + u_i + e_it``: LA-years of one LA share ``u_i``; the slopes mix
+    between- and within-LA information as GLS does. ``extra``: the LA variance, the residual
+    variance and their intraclass correlation ``icc``. ``kind="ols"`` (model-based errors).
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    names, cat_terms = _categorical_terms(categorical)
+    frame, dropped = _panel_frame(panel, [outcome, *predictors, *names], names, group, time)
+    formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
+    endog, exog = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
+    model = MixedLM(endog, exog, groups=pd.factorize(frame[group], sort=True)[0])
+    result = model.fit(reml=True)
+    la_var, resid_var = float(result.cov_re.iloc[0, 0]), float(result.scale)
+    return Fit(name=name, kind="ols", result=result, data=frame, n=len(frame), n_dropped=len(dropped),
+               dropped=dropped, formula=formula, terms=list(exog.columns),
+               extra={"la_variance": la_var, "residual_variance": resid_var,
+                      "icc": la_var / (la_var + resid_var), "clusters": int(frame[group].nunique())})
+
+
+# ----------------------------------------------------------------------------- single vs joint
+
+
+def single_and_joint(
+    data: pd.DataFrame,
+    outcome: str,
+    factors: Sequence[str],
+    held: Sequence[str] = (),
+    categorical: Sequence[str] | Mapping[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """How much of each single-factor association survives in the joint model.
+
+    For each of ``factors``: the OLS slope of ``outcome`` on that factor alone, and its slope
+    in the joint OLS on every factor plus ``held`` (terms that are held but not compared, e.g.
+    the baseline) and ``categorical``, on the same complete rows. The models are estimated
+    as one stacked regression (each model's design in its own block) with errors clustered
+    by row (CR0: each block's own errors are then its HC0 errors), so the two slopes of a factor have a joint covariance and their difference
+    ``single - joint`` a standard error (the sandwich of seemingly unrelated regressions).
+
+    Returns ``term, single, single_se, single_ci_low, single_ci_high, single_p, joint,
+    joint_se, joint_ci_low, joint_ci_high, joint_p, difference, difference_ci_low,
+    difference_ci_high, difference_p, share, n``: ``share = joint / single``. Inference: t
+    with ``n - 1`` degrees of freedom.
+    """
+    from scipy import stats as sps
+
+    names, cat_terms = _categorical_terms(categorical)
+    frame, _ = _prepare(data, [outcome, *factors, *held, *names], names)
+    blocks = [patsy.dmatrix(f"~ {factor}", frame, return_type="dataframe") for factor in factors]
+    blocks.append(patsy.dmatrix(f"~ {_rhs([*factors, *held], cat_terms)}", frame, return_type="dataframe"))
+    n = len(frame)
+    widths = [b.shape[1] for b in blocks]
+    design = np.zeros((n * len(blocks), sum(widths)))
+    starts = np.cumsum([0, *widths])
+    for k, block in enumerate(blocks):
+        design[k * n:(k + 1) * n, starts[k]:starts[k + 1]] = block.to_numpy()
+    y = np.tile(frame[outcome].astype(float).to_numpy(), len(blocks))
+    groups = np.tile(np.arange(n), len(blocks))
+    fit = OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
+    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    joint_cols = list(blocks[-1].columns)
+    crit = sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
+    rows = []
+    for k, factor in enumerate(factors):
+        i, j = starts[k] + 1, starts[-2] + joint_cols.index(factor)
+        diff = params[i] - params[j]
+        se = {"single": np.sqrt(cov[i, i]), "joint": np.sqrt(cov[j, j]),
+              "difference": np.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j])}
+        est = {"single": params[i], "joint": params[j], "difference": diff}
+        row = {"term": factor}
+        for key in ("single", "joint", "difference"):
+            row[key if key != "difference" else "difference"] = est[key]
+            if key != "difference":
+                row[f"{key}_se"] = se[key]
+            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = est[key] - crit * se[key], est[key] + crit * se[key]
+            row[f"{key}_p"] = 2 * sps.t.sf(abs(est[key] / se[key]), n - 1)
+        row["share"] = params[j] / params[i]
+        row["n"] = n
+        rows.append(row)
+    order = ["term", "single", "single_se", "single_ci_low", "single_ci_high", "single_p", "joint", "joint_se",
+             "joint_ci_low", "joint_ci_high", "joint_p", "difference", "difference_ci_low", "difference_ci_high",
+             "difference_p", "share", "n"]
+    return pd.DataFrame(rows)[order]
+
+
+def predicted_rates(fit: Fit, newdata: pd.DataFrame, per: float = 1e4) -> pd.DataFrame:
+    """Predicted rate (``per`` exposure) of a count model at the rows of ``newdata`` (the
+    model's predictor columns; no categorical terms), with a 95% interval from the
+    coefficients' covariance (delta method on the log scale). Returns ``newdata`` with
+    ``rate, rate_ci_low, rate_ci_high``."""
+    from scipy import stats as sps
+
+    if fit.kind != "count":
+        raise ValueError("predicted_rates needs a count model")
+    rhs = fit.formula.split("~", 1)[1]
+    exog = patsy.dmatrix(rhs, newdata, return_type="dataframe", NA_action="raise")
+    params = pd.Series(fit.result.params)
+    missing = sorted(set(params.index) - set(exog.columns))
+    if missing:
+        raise ValueError(f"newdata lacks model terms {missing}")
+    x = exog[params.index].to_numpy(dtype=float)
+    cov = np.asarray(pd.DataFrame(fit.result.cov_params()).loc[params.index, params.index])
+    xb = x @ params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", x, cov, x))
+    z = sps.norm.ppf(0.5 + CONFIDENCE / 2)
+    return newdata.assign(rate=per * np.exp(xb), rate_ci_low=per * np.exp(xb - z * se),
+                          rate_ci_high=per * np.exp(xb + z * se))
 
 
 # ----------------------------------------------------------------------------- tables
