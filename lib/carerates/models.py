@@ -523,7 +523,7 @@ def fit_gee(
     if weights:
         kwargs["weights"] = frame[weights].astype(float).to_numpy()
     model = GEE(*design, groups=groups, family=fam, cov_struct=structures[structure](), **kwargs)
-    result = model.fit(maxiter=200, ctol=1e-10)
+    result = model.fit(maxiter=100, ctol=1e-8)
     return Fit(name=name, kind="count" if family == "poisson" else "ols", result=result, data=frame,
                n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula,
                extra={"structure": structure, "clusters": int(frame[group].nunique()),
