@@ -194,7 +194,7 @@ def test_ethnicity_model_and_its_denominator_are_said(shown):
 def test_pooled_models(shown):
     table = read("table_09q_pooled_years.csv")
     models_ = list(dict.fromkeys(table["model"]))
-    assert len(models_) == 5 and models_[0].startswith("NB cross-section")
+    assert len(models_) == 4 and models_[0].startswith("NB cross-section")
     gee = table[table["model"] == models_[1]].set_index("term")
     assert gee.loc["low_income_pct", "n"] > 400  # LA-years, not LAs
     assert gee.loc["low_income_pct", "rr_ci_low"] > 1

@@ -52,7 +52,6 @@ __all__ = [
     "fit_ols",
     "fit_within",
     "fit_gee",
-    "fit_mixed",
     "single_and_joint",
     "predicted_rates",
     "tidy",
@@ -532,36 +531,6 @@ def fit_gee(
                       if structure == "exchangeable" else 0.0})
 
 
-def fit_mixed(
-    panel: pd.DataFrame,
-    outcome: str,
-    predictors: Sequence[str],
-    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
-    group: str = "gss",
-    time: str = "year",
-    name: str = "mixed",
-) -> Fit:
-    """Linear mixed model with a random intercept per ``group`` (statsmodels ``MixedLM``, REML).
-
-    ``y_it = b0 + b'x_it + u_i + e_it``: LA-years of one LA share ``u_i``; the slopes mix
-    between- and within-LA information as GLS does. ``extra``: the LA variance, the residual
-    variance and their intraclass correlation ``icc``. ``kind="ols"`` (model-based errors).
-    """
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
-    names, cat_terms = _categorical_terms(categorical)
-    frame, dropped = _panel_frame(panel, [outcome, *predictors, *names], names, group, time)
-    formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
-    endog, exog = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
-    model = MixedLM(endog, exog, groups=pd.factorize(frame[group], sort=True)[0])
-    result = model.fit(reml=True)
-    la_var, resid_var = float(result.cov_re.iloc[0, 0]), float(result.scale)
-    return Fit(name=name, kind="ols", result=result, data=frame, n=len(frame), n_dropped=len(dropped),
-               dropped=dropped, formula=formula, terms=list(exog.columns),
-               extra={"la_variance": la_var, "residual_variance": resid_var,
-                      "icc": la_var / (la_var + resid_var), "clusters": int(frame[group].nunique())})
-
-
 # ----------------------------------------------------------------------------- single vs joint
 
 
@@ -571,54 +540,56 @@ def single_and_joint(
     factors: Sequence[str],
     held: Sequence[str] = (),
     categorical: Sequence[str] | Mapping[str, str | None] | None = None,
+    compare: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """How much of each single-factor association survives in the joint model.
 
     For each of ``factors``: the OLS slope of ``outcome`` on that factor alone, and its slope
     in the joint OLS on every factor plus ``held`` (terms that are held but not compared, e.g.
     the baseline) and ``categorical``, on the same complete rows. The models are estimated
-    as one stacked regression (each model's design in its own block) with errors clustered
-    by row (CR0: each block's own errors are then its HC0 errors), so the two slopes of a factor have a joint covariance and their difference
-    ``single - joint`` a standard error (the sandwich of seemingly unrelated regressions).
+    together: each slope's HC0 sandwich is the sum over rows of its influence (the row's
+    contribution to the estimate), and the two slopes' covariance is the sum of the products of
+    their influences, which gives ``single - joint`` a standard error (the sandwich of seemingly
+    unrelated regressions, as a stacked regression clustered by row computes it; the test checks
+    the errors against statsmodels' HC0 fits).
 
     Returns ``term, single, single_se, single_ci_low, single_ci_high, single_p, joint,
     joint_se, joint_ci_low, joint_ci_high, joint_p, difference, difference_ci_low,
-    difference_ci_high, difference_p, share, n``: ``share = joint / single``. Inference: t
-    with ``n - 1`` degrees of freedom.
+    difference_ci_high, difference_p, share, n``: ``share = joint / single``, one row per factor
+    of ``compare`` (default: every factor). Inference: t with ``n - 1`` degrees of freedom.
     """
     from scipy import stats as sps
 
     names, cat_terms = _categorical_terms(categorical)
     frame, _ = _prepare(data, [outcome, *factors, *held, *names], names)
-    blocks = [patsy.dmatrix(f"~ {factor}", frame, return_type="dataframe") for factor in factors]
-    blocks.append(patsy.dmatrix(f"~ {_rhs([*factors, *held], cat_terms)}", frame, return_type="dataframe"))
+    y = frame[outcome].astype(float).to_numpy()
     n = len(frame)
-    widths = [b.shape[1] for b in blocks]
-    design = np.zeros((n * len(blocks), sum(widths)))
-    starts = np.cumsum([0, *widths])
-    for k, block in enumerate(blocks):
-        design[k * n:(k + 1) * n, starts[k]:starts[k + 1]] = block.to_numpy()
-    y = np.tile(frame[outcome].astype(float).to_numpy(), len(blocks))
-    groups = np.tile(np.arange(n), len(blocks))
-    fit = OLS(y, design).fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-    params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
-    joint_cols = list(blocks[-1].columns)
+
+    def slopes_and_influence(rhs):
+        x = patsy.dmatrix(f"~ {rhs}", frame, return_type="dataframe")
+        bread = np.linalg.inv(x.T.to_numpy() @ x.to_numpy())
+        beta = bread @ (x.T.to_numpy() @ y)
+        # each row's contribution to beta - b: the sum of their outer products is the HC0 covariance
+        influence = (x.to_numpy() * (y - x.to_numpy() @ beta)[:, None]) @ bread
+        return pd.Series(beta, index=x.columns), pd.DataFrame(influence, columns=x.columns)
+
+    joint_beta, joint_infl = slopes_and_influence(_rhs([*factors, *held], cat_terms))
     crit = sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
     rows = []
-    for k, factor in enumerate(factors):
-        i, j = starts[k] + 1, starts[-2] + joint_cols.index(factor)
-        diff = params[i] - params[j]
-        se = {"single": np.sqrt(cov[i, i]), "joint": np.sqrt(cov[j, j]),
-              "difference": np.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j])}
-        est = {"single": params[i], "joint": params[j], "difference": diff}
+    for factor in compare or factors:
+        single_beta, single_infl = slopes_and_influence(factor)
+        a, b = single_infl[factor].to_numpy(), joint_infl[factor].to_numpy()
+        est = {"single": single_beta[factor], "joint": joint_beta[factor]}
+        est["difference"] = est["single"] - est["joint"]
+        se = {"single": np.sqrt(a @ a), "joint": np.sqrt(b @ b), "difference": np.sqrt((a - b) @ (a - b))}
         row = {"term": factor}
         for key in ("single", "joint", "difference"):
-            row[key if key != "difference" else "difference"] = est[key]
+            row[key] = est[key]
             if key != "difference":
                 row[f"{key}_se"] = se[key]
             row[f"{key}_ci_low"], row[f"{key}_ci_high"] = est[key] - crit * se[key], est[key] + crit * se[key]
             row[f"{key}_p"] = 2 * sps.t.sf(abs(est[key] / se[key]), n - 1)
-        row["share"] = params[j] / params[i]
+        row["share"] = est["joint"] / est["single"]
         row["n"] = n
         rows.append(row)
     order = ["term", "single", "single_se", "single_ci_low", "single_ci_high", "single_p", "joint", "joint_se",
