@@ -236,3 +236,10 @@ def test_no_causal_words_on_associations(shown):
     for phrase in ("made no clear difference", "not a link", "which hides it", "share of children in low-income "
                    "families rose", "did see its rate rise"):
         assert phrase not in shown
+
+
+def test_ofsted_sub_judgements_are_said(shown):
+    table = read("table_09o_change_single_vs_joint.csv")
+    for j in ("help_protection", "looked_after_permanence", "leadership"):
+        row = table[table["model"] == f"joint, {j} in place of overall"].set_index("term").loc[f"ofsted_{j}"]
+        assert f"alone {slope_text(row, 'single')}, jointly {slope_text(row, 'joint')}" in shown, j
