@@ -330,3 +330,100 @@ def test_coefficient_plot_draws_one_row_per_term_and_model():
     ols = models.tidy(models.fit_ols(frame.assign(r=frame["x1"] * 2), "r", ["x1"], categorical=None))
     assert models.coefficient_plot(ols).get_xscale() == "linear"
     matplotlib.pyplot.close("all")
+
+
+# ----------------------------------------------------------------------------- pooled panels (chapter 09)
+
+
+def simulate_count_panel(n_las=60, years=range(2013, 2018), seed=7, tau=0.3):
+    """Counts with an exposure and an LA random intercept: log rate = -5 + 0.2 x + u_i."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_las):
+        u = rng.normal(0, tau)
+        region = "a" if i % 2 else "b"
+        for year in years:
+            x = rng.normal()
+            pop = rng.integers(20_000, 80_000)
+            mu = pop * np.exp(-5 + 0.2 * x + u + (0.1 if region == "a" else 0))
+            rows.append(dict(gss=f"E{i:03d}", year=year, region=region, x=x, pop=float(pop),
+                             count=float(rng.poisson(mu)), y=1.0 + 0.5 * x + u + rng.normal(0, 0.5)))
+    return pd.DataFrame(rows)
+
+
+def test_gee_independence_equals_pooled_glm_poisson():
+    from statsmodels.genmod import families
+    panel = simulate_count_panel()
+    gee = models.fit_gee(panel, "count", ["x"], ["region"], exposure="pop", structure="independence")
+    glm = smf.glm("count ~ x + C(region)", panel, family=families.Poisson(), offset=np.log(panel["pop"])).fit()
+    np.testing.assert_allclose(gee.result.params.to_numpy(), glm.params.to_numpy(), rtol=1e-6)
+    table = models.tidy(gee)
+    assert {"rate_ratio", "rr_ci_low", "rr_ci_high"} <= set(table.columns)
+
+
+def test_gee_exchangeable_poisson_recovers_the_rate_ratio():
+    panel = simulate_count_panel(n_las=120)
+    gee = models.fit_gee(panel, "count", ["x"], ["region"], exposure="pop")
+    assert_within_se(models.tidy(gee), "x", 0.2)
+    assert 0 < gee.extra["dependence"] < 1
+
+
+def test_gee_exchangeable_gaussian_agrees_with_statsmodels_mixedlm_on_a_balanced_panel():
+    """Two estimators of one GLS model (exchangeable errors = random intercept): close slopes."""
+    panel = simulate_count_panel(n_las=100)
+    gee = models.tidy(models.fit_gee(panel, "y", ["x"], None, family="gaussian")).set_index("term")
+    mixed = smf.mixedlm("y ~ x", panel, groups=panel["gss"]).fit(reml=True)
+    assert abs(gee.loc["x", "estimate"] - mixed.params["x"]) < 0.1 * mixed.bse["x"]
+    assert abs(gee.loc["x", "estimate"] - 0.5) < 4 * gee.loc["x", "std_error"]
+
+
+def test_gee_weights_give_the_weighted_least_squares_slopes():
+    panel = simulate_count_panel()
+    gee = models.fit_gee(panel, "y", ["x"], None, family="gaussian", weights="pop", structure="independence")
+    wls = smf.wls("y ~ x", panel, weights=panel["pop"]).fit()
+    np.testing.assert_allclose(gee.result.params.to_numpy(), wls.params.to_numpy(), rtol=1e-8)
+
+
+def test_single_and_joint_matches_separate_fits_and_a_hand_sandwich():
+    rng = np.random.default_rng(3)
+    n = 150
+    a = rng.normal(size=n)
+    b = 0.6 * a + rng.normal(size=n)
+    frame = pd.DataFrame({"a": a, "b": b, "base": rng.normal(size=n)})
+    frame["y"] = 1 + 0.5 * a + 0.0 * b - 0.3 * frame["base"] + rng.normal(size=n)
+    table = models.single_and_joint(frame, "y", ["a", "b"], held=["base"]).set_index("term")
+    single_b = smf.ols("y ~ b", frame).fit(cov_type="HC0")
+    joint = smf.ols("y ~ a + b + base", frame).fit(cov_type="HC0")
+    assert table.loc["b", "single"] == pytest.approx(single_b.params["b"], rel=1e-10)
+    assert table.loc["b", "single_se"] == pytest.approx(single_b.bse["b"], rel=1e-8)
+    assert table.loc["b", "joint"] == pytest.approx(joint.params["b"], rel=1e-10)
+    assert table.loc["b", "joint_se"] == pytest.approx(joint.bse["b"], rel=1e-8)
+    # the difference's SE from a second method: both models as one stacked OLS, errors clustered by row
+    from statsmodels.regression.linear_model import OLS
+    x_single, x_joint = single_b.model.exog, joint.model.exog
+    design = np.zeros((2 * n, x_single.shape[1] + x_joint.shape[1]))
+    design[:n, :x_single.shape[1]], design[n:, x_single.shape[1]:] = x_single, x_joint
+    stacked = OLS(np.tile(frame["y"].to_numpy(), 2), design).fit(
+        cov_type="cluster", cov_kwds={"groups": np.tile(np.arange(n), 2), "use_correction": False})
+    contrast = np.zeros(design.shape[1])
+    contrast[1], contrast[x_single.shape[1] + 2] = 1, -1  # b alone minus b in the joint model
+    se = float(np.sqrt(contrast @ stacked.cov_params() @ contrast))
+    assert table.loc["b", "difference"] == pytest.approx(float(contrast @ stacked.params), rel=1e-8)
+    assert table.loc["b", "difference_ci_high"] - table.loc["b", "difference"] == pytest.approx(
+        se * __import__("scipy").stats.t.ppf(0.975, n - 1), rel=1e-6)
+    # b's single-factor slope (confounded by a) shrinks towards 0 once a is held
+    assert table.loc["b", "difference_ci_low"] > 0
+    assert table.loc["a", "share"] == pytest.approx(table.loc["a", "joint"] / table.loc["a", "single"])
+
+
+def test_predicted_rates_match_statsmodels_prediction():
+    from statsmodels.genmod import families
+    panel = simulate_count_panel()
+    fits = models.fit_count_models(panel, "count", "pop", ["x"], None)
+    grid = pd.DataFrame({"x": [-1.0, 0.0, 1.5]})
+    ours = models.predicted_rates(fits["poisson"], grid, per=1.0)
+    glm = smf.glm("count ~ x", panel, family=families.Poisson(), offset=np.log(panel["pop"])).fit(cov_type="HC1")
+    theirs = glm.get_prediction(grid, offset=np.zeros(3), which="linear").summary_frame()
+    np.testing.assert_allclose(ours["rate"], np.exp(theirs["predicted"]), rtol=1e-6)
+    np.testing.assert_allclose(ours["rate_ci_low"], np.exp(theirs["ci_lower"]), rtol=1e-6)
+    np.testing.assert_allclose(ours["rate_ci_high"], np.exp(theirs["ci_upper"]), rtol=1e-6)

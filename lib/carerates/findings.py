@@ -210,7 +210,7 @@ def rate_ratio_row_sentence(row: Mapping, label: str, per: str = "one standard d
     ``label``: the predictor as a reader says it; ``per``: the step the ratio refers to
     (e.g. "one standard deviation (5.6 percentage points)"); ``outcome`` without its
     article. Says the % difference, the rate ratio with its 95% CI, p and N; a CI that
-    includes 1 is said to be no clear difference, whatever the point estimate.
+    includes 1 is said to go with no clear difference, whatever the point estimate.
     """
     rr, low, high = _get(row, "rate_ratio"), _get(row, "rr_ci_low"), _get(row, "rr_ci_high")
     n = n if n is not None else _get(row, "n")
@@ -222,8 +222,8 @@ def rate_ratio_row_sentence(row: Mapping, label: str, per: str = "one standard d
     if ci_excludes(low, high, 1.0):
         direction = "higher" if change > 0 else "lower"
         return f"{_cap(per)} more {label} went with a {abs(change):.0f}% {direction} {outcome} ({numbers})."
-    return (f"{_cap(per)} more {label} made no clear difference to the {outcome} ({numbers}): "
-            f"the interval includes no difference.")
+    return (f"{_cap(per)} more {label} went with no clear difference in the {outcome} ({numbers}): "
+            f"the interval includes a ratio of 1.")
 
 
 def rate_ratio_ci(row: Mapping) -> str:

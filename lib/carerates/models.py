@@ -51,6 +51,9 @@ __all__ = [
     "fit_count_models",
     "fit_ols",
     "fit_within",
+    "fit_gee",
+    "single_and_joint",
+    "predicted_rates",
     "tidy",
     "glance",
     "vif",
@@ -462,6 +465,161 @@ def fit_within(
                "n_periods": int(frame[time].nunique()), "clusters": int(n_entities),
                "singletons": singletons, "within_r2": within_r2},
     )
+
+
+# ----------------------------------------------------------------------------- pooled LA-years
+
+
+def _panel_frame(panel, columns, names, group, time):
+    for key in (group, time):
+        if key not in panel.columns:
+            raise DataError(None, f"panel has no {key!r} column")
+    if panel.duplicated([group, time]).any():
+        raise DataError(None, f"panel has duplicate ({group}, {time}) rows")
+    frame, dropped = _prepare(panel, [*columns, group, time], names)
+    return frame.sort_values([group, time]), dropped
+
+
+def fit_gee(
+    panel: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    categorical: Sequence[str] | Mapping[str, str | None] | None = ("region",),
+    exposure: str | None = None,
+    family: str = "poisson",
+    weights: str | None = None,
+    group: str = "gss",
+    time: str = "year",
+    structure: str = "exchangeable",
+    name: str = "gee",
+) -> Fit:
+    """GEE on an LA-by-year panel (statsmodels ``GEE``), robust (sandwich) errors clustered by ``group``.
+
+    ``family="poisson"``: a count with ``log(exposure)`` as offset, so ``exp(b)`` is a rate
+    ratio (``kind="count"``); ``family="gaussian"``: a linear model of ``outcome`` (e.g. a
+    log rate; ``kind="ols"``). ``structure``: ``"exchangeable"`` (one correlation between
+    any two years of an LA) or ``"independence"`` (then the Poisson point estimates are
+    those of a pooled GLM; the test checks this). ``weights``: a column of prior weights
+    (e.g. the child population, for a population-weighted sensitivity). ``time`` enters as
+    year effects only if listed in ``categorical``. Rows are sorted by group and time.
+    """
+    from statsmodels.genmod.cov_struct import Exchangeable, Independence
+    from statsmodels.genmod.generalized_estimating_equations import GEE
+
+    names, cat_terms = _categorical_terms(categorical)
+    columns = [outcome, *predictors, *names, *([exposure] if exposure else []), *([weights] if weights else [])]
+    frame, dropped = _panel_frame(panel, list(dict.fromkeys(columns)), names, group, time)
+    formula = f"{outcome} ~ {_rhs(predictors, cat_terms)}"
+    design = patsy.dmatrices(formula, frame, return_type="dataframe", NA_action="raise")
+    fam = {"poisson": families.Poisson(), "gaussian": families.Gaussian()}[family]
+    structures = {"exchangeable": Exchangeable, "independence": Independence}
+    groups = pd.factorize(frame[group], sort=True)[0]
+    kwargs = {}
+    if exposure:
+        if (frame[exposure] <= 0).any():
+            raise DataError(None, f"exposure {exposure!r} must be positive")
+        kwargs["offset"] = np.log(frame[exposure].astype(float).to_numpy())
+    if weights:
+        kwargs["weights"] = frame[weights].astype(float).to_numpy()
+    model = GEE(*design, groups=groups, family=fam, cov_struct=structures[structure](), **kwargs)
+    result = model.fit(maxiter=100, ctol=1e-8)
+    return Fit(name=name, kind="count" if family == "poisson" else "ols", result=result, data=frame,
+               n=len(frame), n_dropped=len(dropped), dropped=dropped, formula=formula,
+               extra={"structure": structure, "clusters": int(frame[group].nunique()),
+                      "n_periods": int(frame[time].nunique()), "weights": weights,
+                      "dependence": float(np.ravel(result.cov_struct.dep_params)[0])
+                      if structure == "exchangeable" else 0.0})
+
+
+# ----------------------------------------------------------------------------- single vs joint
+
+
+def single_and_joint(
+    data: pd.DataFrame,
+    outcome: str,
+    factors: Sequence[str],
+    held: Sequence[str] = (),
+    categorical: Sequence[str] | Mapping[str, str | None] | None = None,
+    compare: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """How much of each single-factor association survives in the joint model.
+
+    For each of ``factors``: the OLS slope of ``outcome`` on that factor alone, and its slope
+    in the joint OLS on every factor plus ``held`` (terms that are held but not compared, e.g.
+    the baseline) and ``categorical``, on the same complete rows. The models are estimated
+    together: each slope's HC0 sandwich is the sum over rows of its influence (the row's
+    contribution to the estimate), and the two slopes' covariance is the sum of the products of
+    their influences, which gives ``single - joint`` a standard error (the sandwich of seemingly
+    unrelated regressions, as a stacked regression clustered by row computes it; the test checks
+    the errors against statsmodels' HC0 fits).
+
+    Returns ``term, single, single_se, single_ci_low, single_ci_high, single_p, joint,
+    joint_se, joint_ci_low, joint_ci_high, joint_p, difference, difference_ci_low,
+    difference_ci_high, difference_p, share, n``: ``share = joint / single``, one row per factor
+    of ``compare`` (default: every factor). Inference: t with ``n - 1`` degrees of freedom.
+    """
+    from scipy import stats as sps
+
+    names, cat_terms = _categorical_terms(categorical)
+    frame, _ = _prepare(data, [outcome, *factors, *held, *names], names)
+    y = frame[outcome].astype(float).to_numpy()
+    n = len(frame)
+
+    def slopes_and_influence(rhs):
+        x = patsy.dmatrix(f"~ {rhs}", frame, return_type="dataframe")
+        bread = np.linalg.inv(x.T.to_numpy() @ x.to_numpy())
+        beta = bread @ (x.T.to_numpy() @ y)
+        # each row's contribution to beta - b: the sum of their outer products is the HC0 covariance
+        influence = (x.to_numpy() * (y - x.to_numpy() @ beta)[:, None]) @ bread
+        return pd.Series(beta, index=x.columns), pd.DataFrame(influence, columns=x.columns)
+
+    joint_beta, joint_infl = slopes_and_influence(_rhs([*factors, *held], cat_terms))
+    crit = sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
+    rows = []
+    for factor in compare or factors:
+        single_beta, single_infl = slopes_and_influence(factor)
+        a, b = single_infl[factor].to_numpy(), joint_infl[factor].to_numpy()
+        est = {"single": single_beta[factor], "joint": joint_beta[factor]}
+        est["difference"] = est["single"] - est["joint"]
+        se = {"single": np.sqrt(a @ a), "joint": np.sqrt(b @ b), "difference": np.sqrt((a - b) @ (a - b))}
+        row = {"term": factor}
+        for key in ("single", "joint", "difference"):
+            row[key] = est[key]
+            if key != "difference":
+                row[f"{key}_se"] = se[key]
+            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = est[key] - crit * se[key], est[key] + crit * se[key]
+            row[f"{key}_p"] = 2 * sps.t.sf(abs(est[key] / se[key]), n - 1)
+        row["share"] = est["joint"] / est["single"]
+        row["n"] = n
+        rows.append(row)
+    order = ["term", "single", "single_se", "single_ci_low", "single_ci_high", "single_p", "joint", "joint_se",
+             "joint_ci_low", "joint_ci_high", "joint_p", "difference", "difference_ci_low", "difference_ci_high",
+             "difference_p", "share", "n"]
+    return pd.DataFrame(rows)[order]
+
+
+def predicted_rates(fit: Fit, newdata: pd.DataFrame, per: float = 1e4) -> pd.DataFrame:
+    """Predicted rate (``per`` exposure) of a count model at the rows of ``newdata`` (the
+    model's predictor columns; no categorical terms), with a 95% interval from the
+    coefficients' covariance (delta method on the log scale). Returns ``newdata`` with
+    ``rate, rate_ci_low, rate_ci_high``."""
+    from scipy import stats as sps
+
+    if fit.kind != "count":
+        raise ValueError("predicted_rates needs a count model")
+    rhs = fit.formula.split("~", 1)[1]
+    exog = patsy.dmatrix(rhs, newdata, return_type="dataframe", NA_action="raise")
+    params = pd.Series(fit.result.params)
+    missing = sorted(set(params.index) - set(exog.columns))
+    if missing:
+        raise ValueError(f"newdata lacks model terms {missing}")
+    x = exog[params.index].to_numpy(dtype=float)
+    cov = np.asarray(pd.DataFrame(fit.result.cov_params()).loc[params.index, params.index])
+    xb = x @ params.to_numpy()
+    se = np.sqrt(np.einsum("ij,jk,ik->i", x, cov, x))
+    z = sps.norm.ppf(0.5 + CONFIDENCE / 2)
+    return newdata.assign(rate=per * np.exp(xb), rate_ci_low=per * np.exp(xb - z * se),
+                          rate_ci_high=per * np.exp(xb + z * se))
 
 
 # ----------------------------------------------------------------------------- tables

@@ -88,6 +88,23 @@ DATA_DICTIONARY = pd.DataFrame([
      "score", "deprivation (MHCLG IoD 2015 upper-tier summaries)", "2015 (indicators mostly 2012-2013)"),
     ("idaci_score", "IDACI 2015 average score: % of children aged 0-15 in income-deprived families",
      "%", "deprivation (MHCLG IoD 2015 upper-tier summaries)", "2015 (indicators mostly 2012-2013)"),
+    ("rate_change", "average yearly change in the CLA rate (study convention: changes into start+1..end)",
+     "per 10,000 a year", "cla_rates", "2012-2017"),
+    ("baseline_rate", "CLA rate at 31 March of the change period's first year (regression to the mean)",
+     "per 10,000", "cla_rates", "2012"),
+    ("low_income_change", "average yearly change in the % of children in low-income families",
+     "percentage points a year", "low_income", "2012-2016"),
+    ("turnover_change", "change in turnover between the two workforce years", "percentage points", "workforce",
+     "2016-2017 (snapshots 2015-2016)"),
+    ("agency_change", "change in agency % between the two workforce years", "percentage points", "workforce",
+     "2016-2017 (snapshots 2015-2016)"),
+    ("ofsted_<judgement>", "latest SIF or ILACS grade published by the cut-off (chapter 07's main reading): overall, "
+     "help_protection, looked_after_permanence, leadership", "grade", "ofsted_sif; Ofsted ILACS sheet", "2014-2018"),
+    ("share_<group>", "% of usual residents of ALL AGES in the broad ethnic group (mixed, asian, black, other; "
+     "White the reference); districts summed to the 2017 county", "%",
+     "Census 2011 QS201EW (Nomis); ONS LTLA16-UTLA16 lookup", "27 March 2011"),
+    ("share_not_white", "% of usual residents of all ages not in the White group", "%", "Census 2011 QS201EW",
+     "27 March 2011"),
 ], columns=["column", "description", "unit", "source", "years"])
 
 
