@@ -75,29 +75,36 @@ def test_backtest_by_hand():
     assert scores.loc[("linear_5", "2004", 1), "coverage_95"] == 0.0
 
 
+def perturbed_after(series, origin, seed):
+    """The series with every year after ``origin`` replaced by noise (one area's by NaN)."""
+    later = series.years > origin
+    rng = np.random.default_rng(seed)
+    counts = series.counts.copy()
+    counts[:, later] = rng.uniform(0, 1e6, counts[:, later].shape)
+    counts[0, later] = np.nan
+    pop = series.population.copy()
+    pop[:, later] = rng.uniform(1, 1e7, pop[:, later].shape)
+    return pj.Series(series.areas, series.years, counts, pop, name=series.name)
+
+
 def test_forecast_from_t_reads_no_later_year():
     panel = random_panel()
     england = pj.Series(("England",), panel.years, np.nansum(panel.counts, axis=0)[None, :] + 7,
                         np.nansum(panel.population, axis=0)[None, :], name="england")
     for origin in (2016, 2018, 2020):
-        later = panel.years > origin
-
-        def perturbed(series, seed):
-            rng = np.random.default_rng(seed)
-            counts = series.counts.copy()
-            counts[:, later] = rng.uniform(0, 1e6, counts[:, later].shape)
-            counts[0, later] = np.nan
-            pop = series.population.copy()
-            pop[:, later] = rng.uniform(1, 1e7, pop[:, later].shape)
-            return pj.Series(series.areas, series.years, counts, pop, name=series.name)
-
         for name in pj.METHODS:
             before = pj.forecast(name, england, origin, HORIZONS, las=panel)
-            after = pj.forecast(name, perturbed(england, 5), origin, HORIZONS, las=perturbed(panel, 6))
+            after = pj.forecast(name, perturbed_after(england, origin, 5), origin, HORIZONS,
+                                las=perturbed_after(panel, origin, 6))
             pd.testing.assert_frame_equal(before, after)
             assert len(before) == len(HORIZONS), name
         for name in pj.LA_METHODS:
-            pd.testing.assert_frame_equal(pj.forecast(name, panel, origin), pj.forecast(name, perturbed(panel, 7), origin))
+            pd.testing.assert_frame_equal(pj.forecast(name, panel, origin),
+                                          pj.forecast(name, perturbed_after(panel, origin, 7), origin))
+    # and the backtest's scores of origins up to t do not move when years after t + 5 change
+    early = pj.score(pj.backtest(panel, pj.LA_METHODS, range(2010, 2016), level="la"))
+    late = pj.score(pj.backtest(perturbed_after(panel, 2020, 8), pj.LA_METHODS, range(2010, 2016), level="la"))
+    pd.testing.assert_frame_equal(early, late)
 
 
 def test_upto_keeps_only_years_up_to_the_origin():

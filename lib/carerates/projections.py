@@ -369,34 +369,121 @@ def span_growth(counts: pd.Series, years: int) -> pd.Series:
 
 # ----------------------------------------------------------------------------- the LA profiles
 
-def load_profile_tables(folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``figures/table_12c_forecast.csv`` and ``table_12a_backtest.csv`` (the committed ones by default)."""
+#: Chapter 12's tables a profile reads (committed ``figures/``, whatever ``CARERATES_FIGURES`` says).
+PROFILE_TABLES = {"forecast": "table_12c_forecast.csv", "backtest": "table_12a_backtest.csv",
+                  "record": "table_12g_la_backtest.csv"}
+
+
+@dataclass(frozen=True)
+class ProfileTables:
+    forecast: pd.DataFrame
+    backtest: pd.DataFrame
+    record: pd.DataFrame
+
+
+def load_profile_tables(folder: Path | None = None) -> ProfileTables:
+    """Chapter 12's forecast (12c), backtest scores (12a) and each LA's backtest record (12g)."""
     from . import paths
 
-    folder = folder or (paths.ROOT / "figures")
-    tables = []
-    for name in ("table_12c_forecast.csv", "table_12a_backtest.csv"):
+    folder = Path(folder or paths.FIGURES)
+    frames = {}
+    for key, name in PROFILE_TABLES.items():
         path = folder / name
         if not path.exists():
             raise DataError(path, "missing: run `make all` (chapter 12) first")
-        tables.append(pd.read_csv(path, dtype={"area": str, "origin": str}))
-    return tables[0], tables[1]
+        frames[key] = pd.read_csv(path, dtype={"area": str, "origin": str})
+    return ProfileTables(**frames)
 
 
-def unit_of_la(gss: str) -> str:
+def _unit(gss: str) -> str:
     from .geography import unit_of
 
     return unit_of(gss)
 
 
-def profile_rows(forecasts: pd.DataFrame, gss: str) -> pd.DataFrame:
-    """The LA's (its panel unit's) forecast rows of table 12c."""
-    return forecasts[forecasts["area"] == unit_of_la(gss)].sort_values("year", ignore_index=True)
+def profile_forecast(tables: ProfileTables, gss: str) -> pd.DataFrame:
+    """The forecast rows of the LA's panel unit: ``year, forecast, pi95_low, pi95_high`` (counts)."""
+    rows = tables.forecast[tables.forecast["area"] == _unit(gss)]
+    return rows[["year", "forecast", "pi95_low", "pi95_high"]].sort_values("year").set_index("year")
 
 
-def profile_record(backtest_table: pd.DataFrame, gss: str, method: str) -> pd.DataFrame:
-    """The backtest record of ``method`` for this LA: per origin and horizon, its own percentage error
-    is not stored, so the record is that of all LAs (table 12a, level "la")."""
-    rows = backtest_table[(backtest_table["level"] == "la") & (backtest_table["method"] == method)
-                          & (backtest_table["origin"] == "all")]
-    return rows.sort_values("horizon", ignore_index=True)
+def profile_table(tables: ProfileTables, gss: str) -> pd.DataFrame:
+    """The forecast as a reader sees it: whole children, the interval in words."""
+    rows = profile_forecast(tables, gss)
+    return pd.DataFrame({"children looked after (forecast)": rows["forecast"].round().astype(int),
+                         "95% interval (calibrated)": [f"{lo:,.0f} to {hi:,.0f}" for lo, hi in
+                                                       zip(rows["pi95_low"], rows["pi95_high"])]},
+                        index=rows.index.rename("31 March"))
+
+
+def profile_sentences(tables: ProfileTables, gss: str, name: str) -> list[str]:
+    """The LA's forecast to the last year and its backtest record, as sentences."""
+    from .geography import BPD, BPD_NAME
+
+    unit = _unit(gss)
+    shared = "" if unit == gss else f" (counted with its neighbours as {BPD_NAME if unit == BPD else unit}, one area in every year)"
+    rows = profile_forecast(tables, gss)
+    record = tables.record[tables.record["area"] == unit]
+    if rows.empty:
+        why = ("a count in the years its method reads is missing" if len(record)
+               else "it has no series in chapter 12's analysis")
+        return [f"Chapter 12 makes no forecast for {name}{shared}: {why}."]
+    method = tables.forecast.loc[tables.forecast["area"] == unit, "method"].iloc[0]
+    last = rows.iloc[-1]
+    words = [f"By the method that backtested best across LAs ({LABELS[method]}), {name}{shared} is forecast to "
+             f"have {last['forecast']:,.0f} children looked after at 31 March {rows.index[-1]} (calibrated 95% "
+             f"interval {last['pi95_low']:,.0f} to {last['pi95_high']:,.0f})."]
+    if not record.empty:
+        ape = 100 * (record["forecast"] - record["actual"]).abs() / record["actual"]
+        inside = ((record["actual"] >= record["pi95_low"]) & (record["actual"] <= record["pi95_high"]))
+        four = ape[record["horizon"] == 4]
+        every = tables.backtest[(tables.backtest["level"] == "la") & (tables.backtest["method"] == method)
+                                & (tables.backtest["origin"] == "all") & (tables.backtest["horizon"] == 4)]
+        words.append(
+            f"Backtested from {record['origin'].astype(int).min()}-{record['origin'].astype(int).max()}, the same "
+            f"method's {len(record)} forecasts of this area's count 1-5 years ahead missed by {ape.mean():.1f}% on "
+            f"average (at most {ape.max():.1f}%)"
+            + (f"; four years ahead by {four.mean():.1f}%, against {every['mape'].iloc[0]:.1f}% for all LAs"
+               if len(four) and len(every) else "")
+            + f". Its model 95% interval held {int(inside.sum())} of {len(record)} outcomes; the interval above "
+            "is widened by how wrong the method was across all LAs.")
+    return words
+
+
+def plot_profile(tables: ProfileTables, gss: str, name: str, ax=None):
+    """The LA's counts in the backtest years and the forecast fan."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.8))
+    unit = _unit(gss)
+    record = tables.record[tables.record["area"] == unit]
+    counted = record.drop_duplicates("year").set_index("year")["actual"].sort_index()
+    rows = profile_forecast(tables, gss)
+    if len(counted):
+        ax.plot(counted.index, counted.to_numpy(), color="black", lw=2, marker="o", ms=3, label="counted (31 March)")
+    if len(rows):
+        start = [counted.index[-1]] if len(counted) else []
+        base = [counted.iloc[-1]] if len(counted) else []
+        years = [*start, *rows.index]
+        ax.fill_between(years, [*base, *rows["pi95_low"]], [*base, *rows["pi95_high"]], color="C0", alpha=0.25, lw=0,
+                        label="calibrated 95% interval")
+        ax.plot(years, [*base, *rows["forecast"]], color="C0", lw=2, label="forecast")
+    ax.set_xlabel("year ending 31 March")
+    ax.set_ylabel("children looked after")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.figure.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.9)
+    ax.set_title(f"{name}: children looked after and the forecast to "
+                 f"{int(rows.index.max()) if len(rows) else 'n/a'}", fontsize=10, loc="left")
+    return ax
+
+
+def profile_alt(tables: ProfileTables, gss: str, name: str) -> str:
+    rows = profile_forecast(tables, gss)
+    if rows.empty:
+        return f"Line chart of {name}'s count of children looked after; no forecast."
+    last = rows.iloc[-1]
+    return (f"Line chart of {name}'s count of children looked after in the backtest years and a fan to "
+            f"{rows.index[-1]}: {last['forecast']:,.0f} (95% interval {last['pi95_low']:,.0f} to "
+            f"{last['pi95_high']:,.0f}).")
