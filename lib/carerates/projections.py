@@ -49,12 +49,12 @@ LA_METHODS = ["no_change", "linear_5", "growth_5", "rate_5", "rate_5_pop_trend"]
 
 #: Words for each method (tables keep the codes).
 LABELS = {
-    "no_change": "no change (last count held)",
+    "no_change": "last count held",
     "linear_5": "linear trend, last 5 years",
     "linear_10": "linear trend, last 10 years",
     "growth_5": "constant growth, last 5 years",
     "growth_10": "constant growth, last 10 years",
-    "arima_drift": "ARIMA(0,1,0) with drift on the log count, all years",
+    "arima_drift": "ARIMA(0,1,0) with drift, log count since 1994",
     "rate_5": "rate trend (5 years) x child population held",
     "rate_5_pop_trend": "rate trend (5 years) x child population trended",
     "sum_la_linear_5": "sum of LA linear trends (5 years)",
