@@ -131,3 +131,14 @@ def test_every_la_profile_has_a_projection_section():
             assert list(rows.index) == list(range(2026, 2031)), row.la_name
             assert "2030" in pj.profile_alt(tables, row.gss, row.la_name)
             assert len(sentences) == 2  # the forecast and the LA's backtest record
+
+
+def test_what_the_trend_could_not_know():
+    context = read("table_12h_context.csv").set_index("year")
+    both = context.dropna(subset=["uasc"])
+    np.testing.assert_allclose(both["cla_without_uasc"], both["cla_total"] - both["uasc"])
+    last = int(both.index.max())
+    sentence = (f"From 2021 to {last}, UASC looked after rose from {context.loc[2021, 'uasc']:,.0f} to "
+                f"{context.loc[last, 'uasc']:,.0f} while the total rose from {context.loc[2021, 'cla_total']:,.0f} to "
+                f"{context.loc[last, 'cla_total']:,.0f}")
+    assert any(sentence in text for text in findings.markdown_outputs(NOTEBOOK))
