@@ -8,6 +8,7 @@ import pytest
 from carerates import findings, later, paths
 from carerates import projections as pj
 from carerates.io import read_parquet
+from carerates.plots import official_name
 from carerates.sources import cla as cla_source
 
 NOTEBOOK = paths.ROOT / "notebooks" / "12_projections.ipynb"
@@ -123,12 +124,13 @@ def test_every_la_profile_has_a_projection_section():
     las = read_parquet(paths.processed("las.parquet"))
     for row in las.itertuples():
         sentences = pj.profile_sentences(tables, row.gss, row.la_name)
-        assert sentences and row.la_name in sentences[0], row.la_name
+        assert sentences and official_name(row.la_name) in sentences[0], row.la_name
         rows = pj.profile_forecast(tables, row.gss)
         if row.excluded:
             assert rows.empty
         elif len(rows):
             assert list(rows.index) == list(range(2026, 2031)), row.la_name
+            assert official_name(row.la_name) in pj.profile_alt(tables, row.gss, row.la_name)
             assert "2030" in pj.profile_alt(tables, row.gss, row.la_name)
             assert len(sentences) == 2  # the forecast and the LA's backtest record
 

@@ -419,7 +419,9 @@ def profile_table(tables: ProfileTables, gss: str) -> pd.DataFrame:
 def profile_sentences(tables: ProfileTables, gss: str, name: str) -> list[str]:
     """The LA's forecast to the last year and its backtest record, as sentences."""
     from .geography import BPD, BPD_NAME
+    from .plots import official_name
 
+    name = official_name(name)
     unit = _unit(gss)
     shared = "" if unit == gss else f" (counted with its neighbours as {BPD_NAME if unit == BPD else unit}, one area in every year)"
     rows = profile_forecast(tables, gss)
@@ -454,6 +456,9 @@ def plot_profile(tables: ProfileTables, gss: str, name: str, ax=None):
     """The LA's counts in the backtest years and the forecast fan."""
     import matplotlib.pyplot as plt
 
+    from .plots import official_name
+
+    name = official_name(name)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3.8))
     unit = _unit(gss)
@@ -480,6 +485,10 @@ def plot_profile(tables: ProfileTables, gss: str, name: str, ax=None):
 
 
 def profile_alt(tables: ProfileTables, gss: str, name: str) -> str:
+    """Alt text of :func:`plot_profile`, with the numbers it shows."""
+    from .plots import official_name
+
+    name = official_name(name)
     rows = profile_forecast(tables, gss)
     if rows.empty:
         return f"Line chart of {name}'s count of children looked after; no forecast."
