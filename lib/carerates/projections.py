@@ -220,6 +220,21 @@ def _method(name: str, history: Series, horizons: np.ndarray, las: Series | None
     raise ValueError(f"unknown method {name!r}")
 
 
+def _forecast_arrays(name: str, series: Series, origin: int, horizons: np.ndarray, las: Series | None):
+    """(fit, low, high) arrays (areas x horizons) of method ``name`` from ``origin``, or None.
+
+    The only place a method is called: the series (and ``las``) are cut at the origin first.
+    """
+    if name not in METHODS:
+        raise ValueError(f"unknown method {name!r}; known: {list(METHODS)}")
+    history = series.upto(origin)
+    las_history = las.upto(origin) if las is not None and origin in set(las.years.tolist()) else None
+    parts = _method(name, history, horizons, las_history)
+    if parts is None:
+        return None
+    return tuple(np.clip(p, 0, None) for p in parts)
+
+
 def forecast(name: str, series: Series, origin: int, horizons=(1, 2, 3, 4, 5),
              las: Series | None = None) -> pd.DataFrame:
     """Method ``name`` from ``origin``: ``area, origin, horizon, year, forecast, pi95_low, pi95_high``.
@@ -229,18 +244,14 @@ def forecast(name: str, series: Series, origin: int, horizons=(1, 2, 3, 4, 5),
     value get NaN; a method whose window reaches before the series' first year returns no rows.
     Forecasts and lower limits below zero are set to zero.
     """
-    if name not in METHODS:
-        raise ValueError(f"unknown method {name!r}; known: {list(METHODS)}")
     horizons = np.asarray(horizons, dtype=int)
-    history = series.upto(origin)
-    las_history = las.upto(origin) if las is not None and origin in set(las.years.tolist()) else None
-    parts = _method(name, history, horizons, las_history)
+    parts = _forecast_arrays(name, series, origin, horizons, las)
     if parts is None:
         return pd.DataFrame(columns=["area", "origin", "horizon", "year", "forecast", "pi95_low", "pi95_high"])
-    fit, low, high = (np.clip(p, 0, None) for p in parts)
+    fit, low, high = parts
     n_areas = fit.shape[0]
     return pd.DataFrame({
-        "area": np.repeat(np.asarray(history.areas, dtype=object), len(horizons)),
+        "area": np.repeat(np.asarray(series.areas, dtype=object), len(horizons)),
         "origin": origin,
         "horizon": np.tile(horizons, n_areas),
         "year": origin + np.tile(horizons, n_areas),
@@ -254,23 +265,37 @@ def backtest(series: Series, methods, origins, horizons=(1, 2, 3, 4, 5), level: 
              las: Series | None = None) -> pd.DataFrame:
     """Every method from every origin, with the outcome: ``method, level, area, origin, horizon,
     year, forecast, pi95_low, pi95_high, actual`` (forecasts with no outcome in the series or no
-    forecast are dropped)."""
-    frames = []
+    forecast are dropped). Each forecast comes from :func:`_forecast_arrays`, which cuts the
+    series at its origin; the outcomes are looked up afterwards."""
+    horizons = np.asarray(horizons, dtype=int)
+    n_areas = len(series.areas)
+    area_index = np.repeat(np.arange(n_areas), len(horizons))
+    columns = {k: [] for k in ("method", "area", "origin", "horizon", "forecast", "pi95_low", "pi95_high")}
     for name in methods:
         for origin in origins:
-            rows = forecast(name, series, origin, horizons, las)
-            if not rows.empty:
-                rows.insert(0, "method", name)
-                frames.append(rows)
-    if not frames:
+            parts = _forecast_arrays(name, series, origin, horizons, las)
+            if parts is None:
+                continue
+            columns["method"].append(np.full(area_index.size, name, dtype=object))
+            columns["area"].append(area_index)
+            columns["origin"].append(np.full(area_index.size, origin))
+            columns["horizon"].append(np.tile(horizons, n_areas))
+            for key, values in zip(("forecast", "pi95_low", "pi95_high"), parts):
+                columns[key].append(values.ravel())
+    if not columns["method"]:
         raise DataError(series.name, "no method could forecast from any origin")
-    out = pd.concat(frames, ignore_index=True)
-    actual = pd.DataFrame(series.counts, index=list(series.areas), columns=series.years).stack()
-    actual.index.names = ["area", "year"]
-    out = out.merge(actual.rename("actual").reset_index(), on=["area", "year"], how="left")
+    out = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
+    out["year"] = out["origin"] + out["horizon"]
+    column = out["year"].to_numpy() - series.years[0]
+    inside = column < len(series.years)
+    actual = np.full(len(out), np.nan)
+    actual[inside] = series.counts[out["area"].to_numpy()[inside], column[inside]]
+    out["actual"] = actual
+    out["area"] = np.asarray(series.areas, dtype=object)[out["area"].to_numpy()]
     out = out[np.isfinite(out["forecast"]) & np.isfinite(out["actual"])].reset_index(drop=True)
     out.insert(1, "level", level)
-    return out
+    return out[["method", "level", "area", "origin", "horizon", "year", "forecast", "pi95_low", "pi95_high",
+                "actual"]]
 
 
 def score(records: pd.DataFrame) -> pd.DataFrame:
