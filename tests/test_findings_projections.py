@@ -1,6 +1,9 @@
 """Key findings of chapter 12 (projections, backtested), read from figures/."""
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +15,16 @@ from carerates.plots import official_name
 from carerates.sources import cla as cla_source
 
 NOTEBOOK = paths.ROOT / "notebooks" / "12_projections.ipynb"
-CLAIM_2025 = 95_000  # the claim the notebook quotes (County Councils Network and Newton Europe, March 2022)
+
+
+def quoted_claim() -> int:
+    """The claim as the notebook's labelled constant quotes it (not typed here a second time)."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return int(re.search(r"^CLAIM_2025 = ([0-9_]+)$", code, re.M).group(1))
+
+
+CLAIM_2025 = quoted_claim()
 
 
 def read(name: str) -> pd.DataFrame:
