@@ -162,7 +162,8 @@ PROFILES_DONE := $(STAMPS)/profiles.done
 PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
 	$(wildcard site/templates/*.j2 site/templates/*/*) $(wildcard data/processed/*.parquet) \
 	figures/table_02d_la_averages.csv $(wildcard figures/tests_*.csv) \
-	$(wildcard figures/table_09d_cross_sectional_coefficients.csv)
+	$(wildcard figures/table_09d_cross_sectional_coefficients.csv) \
+	$(wildcard figures/table_12a_backtest.csv figures/table_12c_forecast.csv figures/table_12g_la_backtest.csv)
 
 .PHONY: profiles site nbval-profile nbval-profile-after-ingest
 

@@ -266,8 +266,10 @@ def test_profile_page(browser, server):
     assert "Leeds" in _text(browser, "h2")
     body = browser.find_element("tag name", "body").text
     assert "95% prediction interval" in body and "statistical neighbours" in body
+    assert "forecast to have" in body  # chapter 12's projection section
     images = browser.execute_script(IMAGES)
-    assert len(images) == 2 and all(i["loaded"] and i["width"] > 300 for i in images), images
+    # the rates, the map and chapter 12's forecast
+    assert len(images) == 3 and all(i["loaded"] and i["width"] > 300 for i in images), images
     assert all("Leeds" in i["alt"] for i in images)
     browser.save_screenshot(str(SCREENSHOTS / "profile_leeds.png"))
 

@@ -1,0 +1,158 @@
+"""Key findings of chapter 12 (projections, backtested), read from figures/."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carerates import findings, later, paths
+from carerates import projections as pj
+from carerates.io import read_parquet
+from carerates.plots import official_name
+from carerates.sources import cla as cla_source
+
+NOTEBOOK = paths.ROOT / "notebooks" / "12_projections.ipynb"
+
+
+def quoted_claim() -> int:
+    """The claim as the notebook's labelled constant quotes it (not typed here a second time)."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return int(re.search(r"^CLAIM_2025 = ([0-9_]+)$", code, re.M).group(1))
+
+
+CLAIM_2025 = quoted_claim()
+
+
+def read(name: str) -> pd.DataFrame:
+    path = paths.figure(name)
+    if not path.exists():
+        pytest.skip(f"{name} not built (run notebooks/12_projections.ipynb)")
+    return pd.read_csv(path, dtype={"origin": str, "area": str})
+
+
+def england_counts() -> pd.Series:
+    counts = read_parquet(paths.processed("england_cla.parquet")).set_index("year")["cla_number"]
+    edition = later.read_area_rates(paths.raw(cla_source.LATER_EDITIONS["2021_2025"]), "2021_2025")
+    counts.loc[2025] = edition.query("area == 'England'").set_index("year").loc[2025, "cla_count"]
+    return counts
+
+
+def test_files_have_the_issues_columns():
+    assert list(read("table_12a_backtest.csv").columns) == [
+        "method", "level", "origin", "horizon", "n", "mape", "bias", "coverage_95"]
+    assert list(read("table_12b_england_2025.csv").columns) == [
+        "method", "origin", "forecast_2025", "pi95_low", "pi95_high", "actual_2025"]
+    assert list(read("table_12c_forecast.csv").columns) == [
+        "area", "year", "method", "forecast", "pi95_low", "pi95_high"]
+
+
+def test_backtest_design():
+    table = read("table_12a_backtest.csv")
+    national = table[(table["level"] == "national") & (table["origin"] != "all")]
+    assert set(national["origin"].astype(int)) == set(range(2000, 2021))
+    assert set(table["horizon"]) == {1, 2, 3, 4, 5}
+    assert (national["n"] == 1).all()  # one England forecast per origin and horizon
+    ten = national[national["method"] == "linear_10"]
+    assert ten["origin"].astype(int).min() == 2003  # the series starts in 1994
+    la = table[(table["level"] == "la") & (table["origin"] != "all")]
+    assert set(la["origin"].astype(int)) == set(range(2016, 2021))
+    assert set(la["method"]) == set(pj.LA_METHODS)
+    assert la["n"].max() <= 149
+    assert table["coverage_95"].between(0, 1).all()
+    assert (table["bias"].abs() <= table["mape"] * (1 + 1e-5)).all()
+    # pooled rows: the n-weighted means of the per-origin rows
+    per = table[table["origin"] != "all"].assign(w=lambda f: f["mape"] * f["n"])
+    pooled = per.groupby(["method", "level", "horizon"]).agg(w=("w", "sum"), n=("n", "sum"))
+    every = table[table["origin"] == "all"].set_index(["method", "level", "horizon"])
+    np.testing.assert_allclose(every["mape"], (pooled["w"] / pooled["n"]).reindex(every.index), rtol=1e-4)
+    assert (every["n"] == pooled["n"].reindex(every.index)).all()
+
+
+def test_the_2022_projection_beside_the_claim_and_the_count():
+    table = read("table_12b_england_2025.csv").set_index("method")
+    counts = england_counts()
+    assert set(table.index) == set(pj.METHODS)
+    assert (table["origin"] == "2021").all()
+    assert (table["actual_2025"] == counts.loc[2025]).all()
+    assert table.loc["no_change", "forecast_2025"] == counts.loc[2021]
+    assert ((table["pi95_low"] <= table["forecast_2025"]) & (table["forecast_2025"] <= table["pi95_high"])).all()
+    # every reading of current trends fell short of the claim, and all but no-change overshot the count
+    assert (table["forecast_2025"] < CLAIM_2025).all()
+    assert (table.drop("no_change")["forecast_2025"] > counts.loc[2025]).all()
+
+
+def test_growth_the_claim_required():
+    growth = read("table_12d_four_year_growth.csv")
+    counts = england_counts()
+    required = pj.required_growth(counts.loc[2021], CLAIM_2025, 4)
+    assert growth["required_by_claim"].iloc[0] == pytest.approx(required, rel=1e-5)
+    assert list(growth["end_year"]) == list(range(1998, 2022))
+    assert (growth["growth_4y"] < required).all()  # faster than any four years since 1994
+    sentence = (f"Reaching {CLAIM_2025:,} by 2025 from {counts.loc[2021]:,.0f} in 2021 needed "
+                f"{100 * required:.2f}% a year for four years.")
+    assert any(sentence in text for text in findings.markdown_outputs(NOTEBOOK))
+
+
+def test_the_pick_and_the_forecast_follow_the_plan():
+    table = read("table_12a_backtest.csv")
+    best_nat, _ = pj.pick(table, pj.NATIONAL_CANDIDATES, "national", range(2003, 2021))
+    best_la, _ = pj.pick(table, pj.LA_METHODS, "la")
+    forecast = read("table_12c_forecast.csv")
+    england = forecast[forecast["area"] == "England"].set_index("year")
+    assert list(england.index) == list(range(2026, 2031))
+    assert set(england["method"]) == {best_nat}
+    assert set(forecast.loc[forecast["area"] != "England", "method"]) == {best_la}
+    assert ((forecast["pi95_low"] <= forecast["forecast"]) & (forecast["forecast"] <= forecast["pi95_high"])).all()
+    # England's forecast rebuilt: the method from 2025 on the counts, widened by k of table 12e
+    counts = england_counts()
+    series = pj.Series(("England",), counts.index.to_numpy(), counts.to_numpy()[None, :])
+    if pj.METHODS[best_nat]["needs"] == "count":
+        rebuilt = pj.forecast(best_nat, series, 2025)
+        cal = read("table_12e_calibration.csv")
+        k = cal[(cal["method"] == best_nat) & (cal["level"] == "national")
+                & (cal["basis"] == "every outcome to 2025")].set_index("horizon")["k"]
+        rebuilt = pj.calibrate(rebuilt, rebuilt["horizon"].map(k).to_numpy()).set_index("year")
+        for column in ("forecast", "pi95_low", "pi95_high"):
+            np.testing.assert_allclose(england[column], rebuilt[column], rtol=2e-5)
+    end = england.loc[2030]
+    sentence = (f"gives England {end['forecast']:,.0f} children looked after at 31 March 2030 (calibrated 95% "
+                f"interval {end['pi95_low']:,.0f} to {end['pi95_high']:,.0f})")
+    assert any(sentence in text for text in findings.markdown_outputs(NOTEBOOK))
+
+
+def test_model_intervals_were_too_narrow_for_england():
+    cal = read("table_12e_calibration.csv")
+    every = cal[(cal["basis"] == "every outcome to 2025") & cal["method"].isin(pj.NATIONAL_CANDIDATES)]
+    assert (every["coverage_model"] < 0.95).all()
+    assert (every.loc[every["horizon"] == 4, "k"] > 1).all()
+
+
+def test_every_la_profile_has_a_projection_section():
+    tables = pj.load_profile_tables(paths.figures_dir())
+    las = read_parquet(paths.processed("las.parquet"))
+    for row in las.itertuples():
+        sentences = pj.profile_sentences(tables, row.gss, row.la_name)
+        assert sentences and official_name(row.la_name) in sentences[0], row.la_name
+        rows = pj.profile_forecast(tables, row.gss)
+        if row.excluded:
+            assert rows.empty
+        elif len(rows):
+            assert list(rows.index) == list(range(2026, 2031)), row.la_name
+            assert official_name(row.la_name) in pj.profile_alt(tables, row.gss, row.la_name)
+            assert "2030" in pj.profile_alt(tables, row.gss, row.la_name)
+            assert len(sentences) == 2  # the forecast and the LA's backtest record
+
+
+def test_what_the_trend_could_not_know():
+    context = read("table_12h_context.csv").set_index("year")
+    both = context.dropna(subset=["uasc"])
+    np.testing.assert_allclose(both["cla_without_uasc"], both["cla_total"] - both["uasc"])
+    last = int(both.index.max())
+    sentence = (f"From 2021 to {last}, UASC looked after rose from {context.loc[2021, 'uasc']:,.0f} to "
+                f"{context.loc[last, 'uasc']:,.0f} while the total rose from {context.loc[2021, 'cla_total']:,.0f} to "
+                f"{context.loc[last, 'cla_total']:,.0f}")
+    assert any(sentence in text for text in findings.markdown_outputs(NOTEBOOK))
