@@ -267,10 +267,10 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
 
     def try_place(name, value, y):
         # a label across another region's column reads as that region's: first a place that crosses none, on
-        # one line and then broken over two (about 14 characters a line), and only then one that crosses
+        # one line and then broken over lines of about 10 characters, and only then one that crosses
         import textwrap
 
-        wrapped = "\n".join(textwrap.wrap(name, 14))
+        wrapped = "\n".join(textwrap.wrap(name, 10, break_long_words=False, break_on_hyphens=False))
         attempts = [(name, True)] + ([(wrapped, True)] if wrapped != name else []) + [(name, False)]
         for label_text, strict in attempts:
             for side in (1, -1):
