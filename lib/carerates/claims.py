@@ -10,7 +10,8 @@ as ``65.5``; a sentence and its table cannot show two roundings of one value.
 
 A number matches a value ``v`` if it equals ``v``, ``|v|`` (prose says "fell by 0.89"), or
 ``100 v`` (a share written as a percentage). Numbers that are not claims are skipped: years
-(1990-2035 without decimals), chapter numbers written with a leading zero (``09``), days of dates, figure/table/section/chapter numbers, ``95% CI``,
+(1990-2035 without decimals), chapter numbers written with a leading zero (``09``),
+days of dates, figure/table/section/chapter numbers, ``95% CI``,
 significance thresholds (``p < .05``, ``p < .001``), ordinals, code spans, URLs and numbers
 inside names (``SFR50``, ``LAA4``). Whole numbers are a weak check (many values round to a
 small integer); decimals are a strict one.

@@ -415,16 +415,22 @@ def _plain(value: float) -> str:
 #: The source lines of the compendium's figures (STYLE.md: "Source: <publisher>, <release>").
 SOURCES = {
     "cla": "Source: DfE, Children looked after in England including adoption, 2016 and 2017 releases (SFR41/2016, SFR50/2017)",
-    "cla_number": "Source: DfE, Children looked after in England, national tables 1994-2017 (revised series); LA tables of the 2016 and 2017 releases",
+    "cla_number": ("Source: DfE, Children looked after in England, national tables 1994-2017 (revised series); LA "
+        "tables of the 2016 and 2017 releases"),
     "cla_population": "Source: DfE, Children looked after in England, 2017 release; ONS, mid-year population estimates",
     "cla_uasc": "Source: DfE, Children looked after in England, 2012-2017 releases (underlying data and table LAA4)",
-    "low_income": "Source: HMRC, Children in low-income families local measure, 2011-2016; PHE Fingertips (2006-2010); DfE, Children looked after, 2016 and 2017 releases",
+    "low_income": ("Source: HMRC, Children in low-income families local measure, 2011-2016; PHE Fingertips "
+        "(2006-2010); DfE, Children looked after, 2016 and 2017 releases"),
     "workforce": "Source: DfE, Children's social work workforce, 2015 and 2016 releases; DfE, Children looked after, 2017 release",
-    "innovation": "Source: compiled list of Innovation Programme round 1 projects (2014-2015 awards); DfE, Children looked after, 2017 release",
-    "finance": "Source: DfE, section 251 outturn (Table A1) 2011-12 to 2015-16; DfE, Characteristics of children in need, 2012-2016; DfE, Children looked after, 2017 release",
+    "innovation": ("Source: compiled list of Innovation Programme round 1 projects (2014-2015 awards); DfE, "
+        "Children looked after, 2017 release"),
+    "finance": ("Source: DfE, section 251 outturn (Table A1) 2011-12 to 2015-16; DfE, Characteristics of "
+        "children in need, 2012-2016; DfE, Children looked after, 2017 release"),
     "ofsted": "Source: Ofsted, Children's social care data in England 2023 (inspection history); DfE, Children looked after, 2017 release",
-    "later": "Source: DfE, Children looked after in England, 2016 and 2017 releases and explore-education-statistics editions 2018-2022 to 2021-2025; DfE, LAIT (UASC)",
-    "later_tests": "Source: this compendium's tests of the 2017 study (chapters 03-07); DfE explore-education-statistics, DWP/ONS, DfE LAIT, Ofsted (later windows)",
+    "later": ("Source: DfE, Children looked after in England, 2016 and 2017 releases and "
+        "explore-education-statistics editions 2018-2022 to 2021-2025; DfE, LAIT (UASC)"),
+    "later_tests": ("Source: this compendium's tests of the 2017 study (chapters 03-07); DfE "
+        "explore-education-statistics, DWP/ONS, DfE LAIT, Ofsted (later windows)"),
 }
 
 

@@ -364,6 +364,7 @@ def read_las() -> pd.DataFrame:
 
     las = read_parquet(paths.processed("las.parquet"))
     las["region"] = las["region"].astype(str)
+    las["la_name"] = las["la_name"].map(official_name)  # as the profiles name them ("Isles of Scilly")
     las["slug"] = las["la_name"].map(slug)
     return las
 
