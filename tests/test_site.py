@@ -147,7 +147,7 @@ def test_every_la_has_a_profile(part):
 #: The profiles in the test site, one of each kind of page a reader can meet: the exemplar (the
 #: front page links to it), a London borough (the index search clicks it), the smallest LAs
 #: (rates of 0, years suppressed) and councils that the 2019 reorganisation replaced (caveats).
-SAMPLE = ("Leeds", "Barnet", "Isles Of Scilly", "City Of London", "Dorset", "Poole")
+SAMPLE = ("Leeds", "Barnet", "Isles of Scilly", "City of London", "Dorset", "Poole")
 PREBUILT = os.environ.get("CARERATES_SITE_PREBUILT") == "1"
 #: Under ``pytest -n --dist loadgroup`` (make test) the tests of the built site share one worker,
 #: so the site is built and Chromium started once.
