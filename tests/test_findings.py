@@ -138,3 +138,16 @@ def test_markdown_outputs_and_image_alts(tmp_path):
     path.write_text(json.dumps(nb))
     assert findings.markdown_outputs(path) == ["**Finding.** A rose."]
     assert findings.image_alts(path) == ["A chart.", ""]
+
+
+def test_top_with_ties_keeps_every_tied_row_at_the_precision_shown():
+    import pandas as pd
+
+    from carerates.findings import tie_note, top_with_ties
+
+    frame = pd.DataFrame({"la": list("abcdef"), "rate": [165.0, 121.6, 118.64, 118.56, 118.6, 21.2]})
+    top = top_with_ties(frame, "rate", 3)
+    assert list(top["la"]) == ["a", "b", "c", "d", "e"]  # 118.64, 118.56 and 118.6 all show as 118.6
+    assert tie_note(top, "rate") == " (3 tied at 118.6)"
+    assert list(top_with_ties(frame, "rate", 1, largest=False)["la"]) == ["f"]
+    assert tie_note(top_with_ties(frame, "rate", 2), "rate") == ""

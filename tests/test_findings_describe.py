@@ -204,3 +204,19 @@ def test_old_result_names_are_gone():
 def test_every_image_has_alt_text():
     alts = findings.image_alts(NOTEBOOK)
     assert len(alts) == 6 and all(len(a) > 20 for a in alts)
+
+
+def test_variance_split_and_ties_are_said(la_averages, shown):
+    from carerates.plots import official_name
+
+    split = _read("table_02j_variance_split.csv").set_index("measure")["value"]
+    parts = split[["between_la_share_pct", "between_year_share_pct", "within_la_share_pct"]]
+    assert parts.sum() == pytest.approx(100, abs=1e-3)
+    assert parts["between_la_share_pct"] > 10 * parts["between_year_share_pct"]  # "far more between LAs than years"
+    assert (f"{findings.fmt_num(split['between_la_share_pct'], 1)}% lies between the LAs' averages, "
+            f"{findings.fmt_num(split['between_year_share_pct'], 1)}% between the years' national means") in shown
+    # the three highest LA averages at the precision shown include every LA tied with the third
+    top = findings.top_with_ties(la_averages.dropna(subset=["average_rate"]), "average_rate", 3)
+    assert len(top) > 3 and findings.tie_note(top, "average_rate") in shown
+    for name in top["la_name"]:
+        assert official_name(name) in shown

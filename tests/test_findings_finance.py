@@ -82,3 +82,14 @@ def test_sentences_are_generated_from_the_result_files(tests):
     prose = markdown_sources("06_finance") + said
     assert not [p for p in BANNED_PHRASES if p in prose]
     assert "section 5" not in markdown_sources("06_finance")
+
+
+def test_variation_inside_regions_rests_on_a_variance_split():
+    from notebook_outputs import markdown_outputs
+
+    split = pd.read_csv(paths.figure("table_06d_variance_split.csv")).set_index("scale")
+    assert ((split["between_region_share_pct"] + split["within_region_share_pct"]) - 100).abs().max() < 1e-3
+    said = markdown_outputs("06_finance")
+    assert f"{split.loc['pounds', 'between_region_share_pct']:.1f}% lies between the regions' means" in said
+    if (split["within_region_share_pct"] > 50).all():
+        assert "the variation inside regions is larger than the variation between them" in said

@@ -109,3 +109,43 @@ def test_lait_workforce_rates_equal_dfe_indicators():
     check = read("table_10k_workforce_agreement.csv").set_index("measure")
     assert (check["equal_to_0_05"] == check["council_years"]).all()
     assert (check["council_years"] > 1300).all()
+
+
+def _said() -> str:
+    from carerates import findings
+
+    return "\n".join(findings.markdown_outputs(paths.NOTEBOOKS / "10_later_years.ipynb"))
+
+
+def test_the_peak_names_every_tied_year():
+    england = read("table_10c_area_rates.csv").query("area == 'England'").set_index("year")["rate"]
+    years = [int(y) for y in england.index[england == england.max()]]
+    words = " and ".join(map(str, years)) if len(years) <= 2 else f"{years[0]}-{years[-1]}"
+    assert f"peaked at {england.max():.0f} in {words}" in _said()
+
+
+def test_uasc_share_of_the_rise_is_said():
+    rise = read("table_10l_uasc_share_of_rise.csv").iloc[0]
+    share = 100 * (1 - rise["rise_without_uasc"] / rise["rise_with_uasc"])
+    assert rise["uasc_share_of_rise_pct"] == pytest.approx(share, rel=1e-4)
+    assert f"unaccompanied children account for {share:.0f}% of the rise" in _said()
+    assert "not mainly a matter of unaccompanied" not in _said()
+
+
+def test_changes_are_judged_by_the_interval_of_the_difference():
+    table = read("table_10g_associations_then_and_now.csv")
+    study = table[table["window"] == "study"].set_index(["factor", "outcome"])
+    later_rows = table[(table["window"] != "study") & (table["verdict"] != "not tested")]
+    for row in later_rows.itertuples():
+        s = study.loc[(row.factor, row.outcome)]
+        d, low, high = later.difference_ci((s.effect, s.ci_low, s.ci_high), (row.effect, row.ci_low, row.ci_high))
+        assert (d, low, high) == pytest.approx((row.difference, row.diff_ci_low, row.diff_ci_high), rel=1e-4, abs=1e-5)
+        assert row.comparison == later.comparison(s.effect, row.effect, row.diff_ci_low, row.diff_ci_high)
+    innovation = later_rows[(later_rows["factor"] == "innovation") & (later_rows["outcome"] == "change")]
+    assert (innovation["comparison"] == "reversed").all()  # -.24 then +.13: a reversal, not a weakening
+    assert "**weakened**" not in _said() and "**reversed**" in _said()
+
+
+def test_panel_slopes_are_scaled_by_the_within_la_sd():
+    model = read("table_10h_panel_model.csv")
+    assert (model["sd"] < model["sd_between"]).all()

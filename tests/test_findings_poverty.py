@@ -104,3 +104,15 @@ def test_sentences_are_generated_from_the_result_files(tests_03):
         assert sentence(record) in said, test_id
     prose = markdown_sources("03_poverty") + said
     assert not [p for p in BANNED_PHRASES if p in prose]
+
+
+def test_london_below_the_national_line_is_computed():
+    from notebook_outputs import markdown_outputs
+
+    residuals = pd.read_csv(paths.figure("table_03h_regional_residuals.csv")).set_index("region")
+    said = markdown_outputs("03_poverty")
+    for region in ("Inner London", "Outer London"):
+        row = residuals.loc[region]
+        assert row.ci_low < row.mean_residual < row.ci_high
+        assert (f"{region} LAs sit on average {abs(row.mean_residual):.1f} per 10,000 "
+                f"{'below' if row.mean_residual < 0 else 'above'} it (95% CI {row.ci_low:.1f} to {row.ci_high:.1f}") in said

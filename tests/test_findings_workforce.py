@@ -174,3 +174,13 @@ def test_old_result_names_are_gone():
 def test_every_image_has_alt_text():
     alts = findings.image_alts(NOTEBOOK)
     assert len(alts) == 3 and all(len(a) > 20 for a in alts)
+
+
+def test_london_difference_is_an_estimate_with_its_interval(shown):
+    drop = read("table_04c_london_difference.csv").iloc[0]
+    assert drop["ci_low"] < drop["difference"] < drop["ci_high"]
+    assert drop["difference"] == pytest.approx(drop["r_without"] - drop["r_all"])
+    signed = ("+" if drop["difference"] > 0 else "") + findings.fmt_r(drop["difference"])
+    assert (f"Leaving London out moves r_s by {signed} (bootstrap 95% CI {findings.fmt_r(drop['ci_low'])} to "
+            f"{findings.fmt_r(drop['ci_high'])}") in shown
+    assert "largely reflects London" not in shown

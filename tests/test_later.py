@@ -85,3 +85,30 @@ def test_unknown_la_code_in_an_edition(tmp_path):
         (2020, "Local authority", "", "E06000999", "Nowhere", 1, 1, 1)])}
     with pytest.raises(DataError, match=r"a\.csv: unknown LA code"):
         later.later_council_rows(LAS, bad)
+
+
+def test_difference_ci_matches_zou_for_fisher_intervals():
+    from carerates import stats
+
+    study = (-0.24, *stats.spearman_ci(-0.24, 151))
+    later_ = (0.13, *stats.spearman_ci(0.13, 149))
+    d, low, high = later.difference_ci(study, later_)
+    assert d == pytest.approx(0.37)
+    # Zou (2007): L = d - sqrt((r1 - l1)^2 + (u2 - r2)^2), U = d + sqrt((u1 - r1)^2 + (r2 - l2)^2)
+    assert low == pytest.approx(d - ((later_[0] - later_[1]) ** 2 + (study[2] - study[0]) ** 2) ** 0.5)
+    assert high == pytest.approx(d + ((later_[2] - later_[0]) ** 2 + (study[0] - study[1]) ** 2) ** 0.5)
+    assert 0 < low < d < high
+    assert later.comparison(study[0], later_[0], low, high) == "reversed"
+    # the same estimate twice: the interval straddles 0
+    same = later.difference_ci(study, study)
+    assert same[0] == 0 and later.comparison(study[0], study[0], same[1], same[2]) == "no clear change"
+    assert later.comparison(0.3, 0.6, 0.1, 0.5) == "stronger" and later.comparison(0.6, 0.3, -0.5, -0.1) == "weaker"
+
+
+def test_within_sd_ignores_the_spread_between_entities():
+    frame = pd.DataFrame({"la": ["a"] * 3 + ["b"] * 3, "year": [1, 2, 3] * 2,
+                          "x": [10.0, 11.0, 12.0, 50.0, 51.0, 52.0]})
+    # both LAs move the same way each year: the year means absorb it, nothing is left within
+    assert later.within_sd(frame, "x", "la", "year") == pytest.approx(0.0, abs=1e-12)
+    frame.loc[frame.index[-1], "x"] = 54.0
+    assert 0 < later.within_sd(frame, "x", "la", "year") < frame["x"].std() / 10

@@ -66,6 +66,10 @@ def test_notebook_title_and_question():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "# 07 Ofsted\n\n**Question.** Do Ofsted's judgements go\nwith the rate?\n\nMore text.")])
     assert site.notebook_title(nb) == ("07 Ofsted", "Do Ofsted's judgements go with the rate?")
+    nb.cells[0].source = "# 3.3 Poverty: low income\n\n**Question.** Do **poorer** LAs look after more?"
+    title, question = site.notebook_title(nb, number="03")
+    assert title == "03 Poverty: low income"
+    assert str(site.inline_markdown(question)) == "Do <strong>poorer</strong> LAs look after more?"
 
 
 def test_summary_sentences_come_from_the_result_files(tmp_path):
@@ -76,14 +80,18 @@ def test_summary_sentences_come_from_the_result_files(tmp_path):
     pd.DataFrame({"region": ["North", "South"], "mean": [80.0, 30.0]}).to_csv(
         tmp_path / "table_02_regional_average_rate.csv", index=False)
     pd.DataFrame({"list": ["associated with lower average rates"] * 2, "factor": ["more x", "less y"],
-                  "grade": ["robust", "tentative"]}).to_csv(tmp_path / "table_08a_conclusions_lists.csv", index=False)
+                  "period": ["2012-2015"] * 2, "test": ["spearman", "mann_whitney"], "n": [151, 151],
+                  "statistic": [0.6824, 1876.0], "grade": ["robust", "tentative"]}).to_csv(
+        tmp_path / "table_08a_conclusions_lists.csv", index=False)
     words = site.summary_sentences(tmp_path)
     assert words[0] == ("In England the rate of children looked after rose from 50 per 10,000 children in 2012 "
                         "to 55 in 2017 (1,100 to 1,300 children).")
-    assert "from 20 per 10,000 (A) to 100 (C), a 5-fold difference; the median LA's was 40." in words[1]
-    assert "lowest in South (30) and highest in North (80)" in words[2]
-    assert words[3] == ("Single-factor tests: less y (tentative here) and more x (robust here) were associated "
-                        "with lower average rates.")
+    assert "from 20.0 per 10,000 (A) to 100.0 (C), 5.0 times as high; the median LA's was 40.0." in words[1]
+    assert "lowest in South (30.0) and highest in North (80.0)" in words[2]
+    assert words[3].startswith("2 of the study's single-factor tests found an association here")
+    table = site.summary_table(tmp_path)
+    assert [(r["factor"], r["test"], r["grade"]) for r in table] == [
+        ("more x", "r_s = .68, N = 151", "robust"), ("less y", "U = 1,876, N = 151", "tentative")]
     assert len(words) == 4  # no scorecard and no chapter 09 table: no sentences about them
     pd.DataFrame({"measure": ["tests", "tests_agree", "table_cells", "table_cells_equal"],
                   "value": [20, 18, 240, 134]}).to_csv(tmp_path / "reproduction_scorecard_headline.csv", index=False)
@@ -139,7 +147,7 @@ def test_every_la_has_a_profile(part):
 #: The profiles in the test site, one of each kind of page a reader can meet: the exemplar (the
 #: front page links to it), a London borough (the index search clicks it), the smallest LAs
 #: (rates of 0, years suppressed) and councils that the 2019 reorganisation replaced (caveats).
-SAMPLE = ("Leeds", "Barnet", "Isles Of Scilly", "City Of London", "Dorset", "Poole")
+SAMPLE = ("Leeds", "Barnet", "Isles of Scilly", "City of London", "Dorset", "Poole")
 PREBUILT = os.environ.get("CARERATES_SITE_PREBUILT") == "1"
 #: Under ``pytest -n --dist loadgroup`` (make test) the tests of the built site share one worker,
 #: so the site is built and Chromium started once.

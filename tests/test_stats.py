@@ -167,3 +167,31 @@ def test_significant_is_p_below_alpha(p, significant):
     result = T.TestResult("i", "s", "o", "p", "2012-2017", "spearman", 10, 0.5, p)
     assert result.significant is significant
     assert result.record()["significant"] is significant
+
+
+def test_spearman_rows_equals_scipy_with_ties_and_gaps():
+    from carerates.stats import _spearman_rows
+
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 6, size=(5, 40)).astype(float)
+    y = x + rng.normal(size=(5, 40))
+    x[0, 3] = np.nan
+    for row in range(5):
+        keep = ~np.isnan(x[row])
+        expected = sps.spearmanr(x[row][keep], y[row][keep]).statistic
+        assert _spearman_rows(x[row:row + 1], y[row:row + 1])[0] == pytest.approx(expected)
+
+
+def test_spearman_drop_difference_brackets_the_point_estimate():
+    from carerates.stats import spearman_drop_difference
+
+    rng = np.random.default_rng(2)
+    n = 120
+    group = pd.Series(np.arange(n) < 30)
+    x = pd.Series(rng.normal(size=n) + 3 * group)
+    y = pd.Series(rng.normal(size=n) - 3 * group)  # the group alone makes the overall correlation negative
+    out = spearman_drop_difference(x, y, group, n_resamples=500)
+    assert out["r_all"] < -0.3 and abs(out["r_without"]) < 0.3
+    assert out["ci_low"] < out["difference"] < out["ci_high"] and out["ci_low"] > 0
+    again = spearman_drop_difference(x, y, group, n_resamples=500)
+    assert again == out

@@ -279,6 +279,30 @@ def rank_sentence(table, name_column: str, value_column: str, names, what: str, 
     return "; ".join(parts) + "."
 
 
+def top_with_ties(frame, column: str, k: int, largest: bool = True, digits: int = 1):
+    """The ``k`` rows with the largest (smallest) ``column``, plus every row tied with the k-th at
+    the precision shown (``digits``): a superlative or a 'top three' never drops one of a tie.
+    Rows sorted from the most extreme; ties in the order of ``frame``."""
+    shown = frame[column].map(lambda v: float(f"{float(v):.{digits}f}"))
+    ordered = frame.assign(_shown=shown).sort_values("_shown", ascending=not largest, kind="mergesort")
+    if len(ordered) <= k:
+        return ordered.drop(columns="_shown")
+    cut = ordered["_shown"].iloc[k - 1]
+    keep = ordered["_shown"] >= cut if largest else ordered["_shown"] <= cut
+    return ordered[keep].drop(columns="_shown")
+
+
+def tie_note(rows, column: str, digits: int = 1, k: int | None = None) -> str:
+    """'' or ' (3 tied at 118.6)': what a reader must know when a ranked list holds a tie at the
+    precision shown (or more rows than the ``k`` asked for)."""
+    shown = [fmt_num(v, digits) for v in rows[column]]
+    counts = {v: shown.count(v) for v in shown}
+    tied = [(v, c) for v, c in counts.items() if c > 1]
+    if not tied:
+        return ""
+    return " (" + "; ".join(f"{c} tied at {v}" for v, c in tied) + ")"
+
+
 def markdown_outputs(notebook) -> list[str]:
     """The Markdown outputs (``show(...)``) of an executed notebook, in order: what a reader
     reads as findings, and what the findings tests compare with sentences regenerated

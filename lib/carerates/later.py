@@ -264,3 +264,40 @@ def rank_biserial_ci(u_group: float, n_group: int, n_other: int, z: float,
     sd_u = abs(u_group - product / 2) / abs(z)
     half = sps.norm.ppf(0.5 + level / 2) * 2 * sd_u / product
     return float(r), float(max(-1.0, r - half)), float(min(1.0, r + half))
+
+
+def difference_ci(study: tuple[float, float, float], later: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The later estimate minus the study's, with a 95% CI by Zou's (2007) method from each
+    estimate's own CI (``(estimate, ci_low, ci_high)``; for correlations the CIs are asymmetric,
+    Fisher's z). The two samples are treated as independent; they share most LAs, whose values are
+    positively correlated over time, so the interval is wider than an exact one (conservative)."""
+    r1, l1, u1 = (float(v) for v in later)
+    r2, l2, u2 = (float(v) for v in study)
+    d = r1 - r2
+    if not all(np.isfinite([r1, l1, u1, r2, l2, u2])):
+        return d, np.nan, np.nan
+    low = d - np.sqrt((r1 - l1) ** 2 + (u2 - r2) ** 2)
+    high = d + np.sqrt((u1 - r1) ** 2 + (r2 - l2) ** 2)
+    return float(d), float(low), float(high)
+
+
+def comparison(study_effect: float, later_effect: float, diff_low: float, diff_high: float) -> str:
+    """How a later estimate compares with the study's, judged by the interval of their difference
+    (never by p < .05 in one and not the other): "no clear change" when the interval includes 0;
+    otherwise "reversed" (the estimates have opposite signs), "stronger" or "weaker"."""
+    if not (np.isfinite(diff_low) and np.isfinite(diff_high)):
+        return "not tested"
+    if diff_low <= 0 <= diff_high:
+        return "no clear change"
+    if np.sign(study_effect) != np.sign(later_effect) and study_effect != 0 and later_effect != 0:
+        return "reversed"
+    return "stronger" if abs(later_effect) > abs(study_effect) else "weaker"
+
+
+def within_sd(frame: pd.DataFrame, column: str, entity: str, time: str) -> float:
+    """The SD of ``column`` after removing each entity's mean and each period's mean (one pass of
+    two-way demeaning, exact for a balanced panel): the size of a typical movement *within* an
+    entity, the step a fixed-effects slope should be scaled by (not the spread between entities)."""
+    x = frame[column].astype(float)
+    resid = (x - x.groupby(frame[entity]).transform("mean") - x.groupby(frame[time]).transform("mean") + x.mean())
+    return float(resid.std())

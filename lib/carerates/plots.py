@@ -249,18 +249,35 @@ def _label_outliers(ax, frame: pd.DataFrame, order: list[str], fontsize: float, 
     to_data = ax.transData.inverted()
     placed = []  # display-space boxes of the labels already placed
 
+    # labels on one line keep a clear gap (three characters), so two names never read as one
+    pad = 3 * fontsize * 0.6 * fig.dpi / 72
+
     def free(text) -> bool:
         box = _text_box(text, renderer)
         (_, y0), (_, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        wide = box.expanded(1.0, 1.0)
+        wide.x0, wide.x1 = box.x0 - pad, box.x1 + pad
         return (ymin <= y0 and y1 <= ymax and not _collides(text, renderer, to_data, columns, points, position)
-                and not any(box.overlaps(other) for other in placed))
+                and not any(wide.overlaps(other) for other in placed))
+
+    def crosses_other_column(text) -> bool:
+        box = _text_box(text, renderer)
+        (x0, _), (x1, _) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        return any(x0 < p < x1 for p in range(len(order)) if p != position)
 
     def try_place(name, value, y):
-        for side in (1, -1):
-            text = _annotate(ax, name, position, value, y, side, fontsize)
-            if free(text):
-                return text
-            _remove(text)
+        # a label across another region's column reads as that region's: first a place that crosses none, on
+        # one line and then broken over lines of about 10 characters, and only then one that crosses
+        import textwrap
+
+        wrapped = "\n".join(textwrap.wrap(name, 10, break_long_words=False, break_on_hyphens=False))
+        attempts = [(name, True)] + ([(wrapped, True)] if wrapped != name else []) + [(name, False)]
+        for label_text, strict in attempts:
+            for side in (1, -1):
+                text = _annotate(ax, label_text, position, value, y, side, fontsize)
+                if free(text) and not (strict and crosses_other_column(text)):
+                    return text
+                _remove(text)
         return None
 
     steps = [0] + [k for step in range(1, 9) for k in (-step, step)]
@@ -393,6 +410,76 @@ def nice_log_ticks(low: float, high: float, max_ticks: int = 8) -> list[float]:
 
 def _plain(value: float) -> str:
     return f"{value:,.6g}"
+
+
+#: The source lines of the compendium's figures (STYLE.md: "Source: <publisher>, <release>").
+SOURCES = {
+    "cla": "Source: DfE, Children looked after in England including adoption, 2016 and 2017 releases (SFR41/2016, SFR50/2017)",
+    "cla_number": ("Source: DfE, Children looked after in England, national tables 1994-2017 (revised series); LA "
+        "tables of the 2016 and 2017 releases"),
+    "cla_population": "Source: DfE, Children looked after in England, 2017 release; ONS, mid-year population estimates",
+    "cla_uasc": "Source: DfE, Children looked after in England, 2012-2017 releases (underlying data and table LAA4)",
+    "low_income": ("Source: HMRC, Children in low-income families local measure, 2011-2016; PHE Fingertips "
+        "(2006-2010); DfE, Children looked after, 2016 and 2017 releases"),
+    "workforce": "Source: DfE, Children's social work workforce, 2015 and 2016 releases; DfE, Children looked after, 2017 release",
+    "innovation": ("Source: compiled list of Innovation Programme round 1 projects (2014-2015 awards); DfE, "
+        "Children looked after, 2017 release"),
+    "finance": ("Source: DfE, section 251 outturn (Table A1) 2011-12 to 2015-16; DfE, Characteristics of "
+        "children in need, 2012-2016; DfE, Children looked after, 2017 release"),
+    "ofsted": "Source: Ofsted, Children's social care data in England 2023 (inspection history); DfE, Children looked after, 2017 release",
+    "later": ("Source: DfE, Children looked after in England, 2016 and 2017 releases and "
+        "explore-education-statistics editions 2018-2022 to 2021-2025; DfE, LAIT (UASC)"),
+    "later_tests": ("Source: this compendium's tests of the 2017 study (chapters 03-07); DfE "
+        "explore-education-statistics, DWP/ONS, DfE LAIT, Ofsted (later windows)"),
+}
+
+
+def figure_number(name: str) -> str:
+    """How a figure is named in its title, from its file name: the compendium's own figures by
+    chapter ('figure_10b_rate_trends' -> 'Figure 10.2'), the report's figures as the report's
+    ('figure_04_regional_average_rate' -> "The report's Figure 4", 'figure_05_06_...' ->
+    "The report's Figures 5 and 6")."""
+    stem = Path(name).stem
+    own = re.fullmatch(r"figure_(\d{2})([a-z])(?:_.*)?", stem)
+    if own:
+        return f"Figure {int(own.group(1))}.{ord(own.group(2)) - ord('a') + 1}"
+    pair = re.fullmatch(r"figure_(\d{2})_(\d{2})_.*", stem)
+    if pair:
+        return f"The report's Figures {int(pair.group(1))} and {int(pair.group(2))}"
+    report = re.fullmatch(r"figure_(\d{2})_.*", stem)
+    if report:
+        return f"The report's Figure {int(report.group(1))}"
+    raise ValueError(f"figure_number: {name!r} is not a figure file name (figure_NN[x]_slug)")
+
+
+def headline(fig, name: str, finding: str, subtitle: str, source: str, layout: bool = True) -> None:
+    """The house headline of a figure (afcharts): a bold title that states the finding, numbered
+    by :func:`figure_number`; a subtitle saying what is plotted; a source line under the plot.
+    Placed in points outside the axes so it never overprints them (``save_figure`` crops tight)."""
+    from matplotlib.transforms import offset_copy
+
+    if layout:
+        fig.tight_layout()
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    to_fig = fig.transFigure.inverted()
+    top = max([to_fig.transform((0, b.y1))[1] for b in boxes if b is not None] + [1.0])
+    bottom = min([to_fig.transform((0, b.y0))[1] for b in boxes if b is not None] + [0.0])
+    left = min([to_fig.transform((b.x0, 0))[0] for b in boxes if b is not None] + [0.0])
+    title = f"{figure_number(name)}: {finding}"
+    width_chars = int(fig.get_figwidth() * 72 / 7.2)  # ~characters of 12 pt bold per line
+    import textwrap
+
+    title = "\n".join(textwrap.wrap(title, width_chars))
+    subtitle = "\n".join(textwrap.wrap(subtitle, int(width_chars * 1.25)))
+    sub = fig.text(left, top, subtitle, ha="left", va="bottom", fontsize=9.5, color="0.25",
+                   transform=offset_copy(fig.transFigure, fig=fig, y=6, units="points"))
+    sub_height = sub.get_window_extent(renderer).height * 72 / fig.dpi
+    fig.text(left, top, title, ha="left", va="bottom", fontsize=12, fontweight="bold",
+             transform=offset_copy(fig.transFigure, fig=fig, y=10 + sub_height, units="points"))
+    source = "\n".join(textwrap.wrap(source, int(width_chars * 1.45)))
+    fig.text(left, bottom, source, ha="left", va="top", fontsize=7.5, color="0.35",
+             transform=offset_copy(fig.transFigure, fig=fig, y=-6, units="points"))
 
 
 def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None) -> Path:

@@ -41,6 +41,7 @@ from . import paths, results
 from .errors import DataError
 from .io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
 from .las import OLD_GSS, normalise_name, NAME_ALIASES
+from .plots import official_name
 
 CACHE = paths.ROOT / "build" / "profile_cache" / "profile_data.pkl"
 
@@ -511,6 +512,7 @@ def precompute() -> ProfileData:
 
     las = read_parquet(paths.processed("las.parquet"))
     las["region"] = las["region"].astype(str)
+    las["la_name"] = las["la_name"].map(official_name)  # 'Isles of Scilly', 'Stockton-on-Tees' (ONS's case)
     las["slug"] = las["la_name"].map(slug)
     if las["slug"].duplicated().any():
         raise DataError(paths.processed("las.parquet"), "two LA names give the same file name")
@@ -596,6 +598,21 @@ def rate_series(data: ProfileData, gss: str) -> pd.DataFrame:
                         "neighbours": rates[near].median(axis=1) if near else np.nan,
                         "n_neighbours": rates[near].notna().sum(axis=1) if near else 0})
     return out.rename_axis("year").reset_index()
+
+
+def opening(data: ProfileData, gss: str) -> str:
+    """The reader's question and the LA's answer, the first thing a profile says."""
+    row = data.las.set_index("gss").loc[gss]
+    question = f"**How many children does {row.la_name} look after, and how does that compare with England?**"
+    series = rate_series(data, gss).dropna(subset=["la"])
+    if series.empty:
+        return f"{question} No rate of children looked after is published for {row.la_name} in these years."
+    last = series.iloc[-1]
+    side = ("more than" if last.la > last.england else "fewer than" if last.la < last.england else "as many as")
+    return (f"{question} In {int(last.year)} {row.la_name} looked after {fmt(last.la, '{:.0f}')} children per 10,000 "
+            f"under 18, {side} England's {fmt(last.england, '{:.0f}')}. Below: how its rate moved since 2012, its "
+            f"region and statistical neighbours, where it stands on each factor the 2018 study examined, and its "
+            f"Ofsted inspections.")
 
 
 def rate_sentences(data: ProfileData, gss: str) -> list[str]:

@@ -66,7 +66,13 @@ def write_tests(results: list[TestResult], chapter: str) -> Path:
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise ValueError(f"test id(s) used twice: {duplicated}")
-    return write_table(records(results, with_direction=True), f"tests_{chapter}")
+    table = records(results, with_direction=True)
+    # the 95% CI of each effect where the test gives one (Spearman's r_s by Fisher's z, the rank-biserial r),
+    # so a sentence's interval traces to a result file (the claims check, carerates.claims)
+    if any("ci_low" in r.details for r in results):
+        table["ci_low"] = [r.details.get("ci_low", float("nan")) for r in results]
+        table["ci_high"] = [r.details.get("ci_high", float("nan")) for r in results]
+    return write_table(table, f"tests_{chapter}")
 
 
 def read_tests(chapter_glob: str = "*", folder: Path | None = None) -> pd.DataFrame:

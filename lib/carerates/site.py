@@ -30,11 +30,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 import nbformat
 import pandas as pd
 
 from . import paths
 from .errors import DataError
+from .findings import fmt_r
+from .plots import official_name
 
 PROFILE_NOTEBOOK = paths.NOTEBOOKS / "profile.ipynb"
 BUILD = paths.ROOT / "build"
@@ -98,15 +101,29 @@ def add_alt_text(nb) -> int:
     return count
 
 
-def notebook_title(nb) -> tuple[str, str]:
-    """(title, question) from a notebook's first markdown cell."""
+def notebook_title(nb, number: str | None = None) -> tuple[str, str]:
+    """(title, question) from a notebook's first markdown cell. With ``number`` (the chapter's file
+    number, "03"), the title is numbered one way whatever its heading says ("3.3 Poverty: ..." ->
+    "03 Poverty: ...")."""
     first = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     title = next((l.lstrip("#").strip() for l in first.splitlines() if l.startswith("#")), "")
+    if number is not None:
+        title = f"{number} " + re.sub(r"^\d+(?:\.\d+)?\.?\s+", "", title)
     question = ""
     match = re.search(r"\*\*Question[.:]\*\*:?(?P<q>.+?)(?:\n\n|$)", first, re.S)
     if match:
         question = re.sub(r"\s+", " ", match.group("q")).strip()
     return title, question
+
+
+def inline_markdown(text: str) -> Markup:
+    """A line of Markdown (``**bold**``, ``*em*``, `` `code` ``, links) as safe inline HTML, for the
+    chapter list: the reader sees the emphasis, not the asterisks."""
+    import mistune
+
+    html = mistune.html(text).strip()
+    html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
+    return Markup(html)
 
 
 def to_html(nb, title: str, depth: int) -> str:
@@ -229,21 +246,22 @@ def summary_sentences(figures: Path | None = None) -> list[str]:
                f"children in {int(first.year)} to {last.rate_per_10k:.0f} in {int(last.year)} "
                f"({int(first.cla_number):,} to {int(last.cla_number):,} children).")
     las = pd.read_csv(figures / "table_02d_la_averages.csv").dropna(subset=["average_rate"])
-    low, high = las.loc[las.average_rate.idxmin()], las.loc[las.average_rate.idxmax()]
+    shown = las.average_rate.map(lambda v: float(f"{v:.1f}"))  # ties at the precision shown are named together
+    lows = " and ".join(official_name(n) for n in las.loc[shown == shown.min(), "la_name"])
+    highs = " and ".join(official_name(n) for n in las.loc[shown == shown.max(), "la_name"])
     out.append(f"Across the {len(las)} local authorities the average rate over 2013-2017 ranged from "
-               f"{low.average_rate:.0f} per 10,000 ({low.la_name}) to {high.average_rate:.0f} ({high.la_name}), "
-               f"a {high.average_rate / low.average_rate:.0f}-fold difference; the median LA's was "
-               f"{las.average_rate.median():.0f}.")
+               f"{las.average_rate.min():.1f} per 10,000 ({lows}) to {las.average_rate.max():.1f} ({highs}), "
+               f"{las.average_rate.max() / las.average_rate.min():.1f} times as high; the median LA's was "
+               f"{las.average_rate.median():.1f}.")
     regions = pd.read_csv(figures / "table_02_regional_average_rate.csv")
     lo, hi = regions.loc[regions["mean"].idxmin()], regions.loc[regions["mean"].idxmax()]
-    out.append(f"By region, the mean of the LAs' average rates was lowest in {lo.region} ({lo['mean']:.0f}) "
-               f"and highest in {hi.region} ({hi['mean']:.0f}).")
-    lists = pd.read_csv(figures / "table_08a_conclusions_lists.csv")
-    for name, group in lists.groupby("list", sort=False):
-        factors = sorted(f"{f} ({g} here)" if isinstance(g, str) else f
-                         for f, g in zip(group["factor"], group.get("grade", [None] * len(group))))
-        out.append(f"Single-factor tests: {', '.join(factors[:-1]) + ' and ' + factors[-1] if len(factors) > 1 else factors[0]} "
-                   f"{'were' if len(factors) > 1 else 'was'} {name}.")
+    out.append(f"By region, the mean of the LAs' average rates was lowest in {lo.region} ({lo['mean']:.1f}) "
+               f"and highest in {hi.region} ({hi['mean']:.1f}).")
+    lists = figures / "table_08a_conclusions_lists.csv"
+    if lists.exists():
+        n = len(pd.read_csv(lists))
+        out.append(f"{n} of the study's single-factor tests found an association here; the table below gives each "
+                   f"factor, what it went with and how robust chapter 08 grades it.")
     headline = figures / "reproduction_scorecard_headline.csv"
     if headline.exists():
         h = pd.read_csv(headline).set_index("measure")["value"]
@@ -261,6 +279,21 @@ def summary_sentences(figures: Path | None = None) -> list[str]:
                        f"higher rate (95% CI {100 * (r.rr_ci_low - 1):.0f}% to {100 * (r.rr_ci_high - 1):.0f}%, "
                        f"{int(r.n)} LAs).")
     return out
+
+
+def summary_table(figures: Path | None = None) -> list[dict]:
+    """One row per factor the study's single-factor tests found associated here (``table_08a``):
+    the factor, what it went with, its test and chapter 08's grade; [] if 08 has not run."""
+    path = Path(figures or paths.figures_dir()) / "table_08a_conclusions_lists.csv"
+    if not path.exists():
+        return []
+    rows = []
+    for r in pd.read_csv(path).itertuples():
+        effect = f"r_s = {fmt_r(r.statistic)}" if r.test == "spearman" else f"U = {r.statistic:,.0f}"
+        grade = getattr(r, "grade", "")
+        rows.append({"factor": r.factor, "went_with": r.list, "period": r.period,
+                     "test": f"{effect}, N = {int(r.n)}", "grade": grade if isinstance(grade, str) else ""})
+    return rows
 
 
 def _jinja() -> jinja2.Environment:
@@ -294,10 +327,11 @@ def build_site(out_dir: Path = SITE, profiles_dir: Path = PROFILES) -> dict:
         entries = []
         for path in chapters():
             nb = nbformat.read(path, as_version=4)
-            title, question = notebook_title(nb)
+            title, question = notebook_title(nb, number=path.stem[:2])
             name = f"{path.stem}.html"
             (stage / "chapters" / name).write_text(to_html(nb, title, depth=1), encoding="utf-8")
-            entries.append(dict(href=f"chapters/{name}", title=title, question=question, file=path.name))
+            entries.append(dict(href=f"chapters/{name}", title=title, question=inline_markdown(question),
+                                file=path.name))
         las = read_las()
         (stage / "profiles").mkdir()
         for page in sorted(Path(profiles_dir).glob("*.html")):
@@ -306,7 +340,7 @@ def build_site(out_dir: Path = SITE, profiles_dir: Path = PROFILES) -> dict:
         write_profile_index(stage / "profiles", las)
         n_profiles = len(list((stage / "profiles").glob("*.html"))) - 1
         index = _jinja().get_template("index.html.j2").render(
-            site_title=TITLE, site_root="", summary=summary_sentences(), chapters=entries,
+            site_title=TITLE, site_root="", summary=summary_sentences(), factors=summary_table(), chapters=entries,
             n_profiles=n_profiles, example=_example_profile(stage / "profiles", las))
         (stage / "index.html").write_text(index, encoding="utf-8")
         shutil.copyfile(TEMPLATES / "site.css", stage / "site.css")
@@ -330,6 +364,7 @@ def read_las() -> pd.DataFrame:
 
     las = read_parquet(paths.processed("las.parquet"))
     las["region"] = las["region"].astype(str)
+    las["la_name"] = las["la_name"].map(official_name)  # as the profiles name them ("Isles of Scilly")
     las["slug"] = las["la_name"].map(slug)
     return las
 
