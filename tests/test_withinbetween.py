@@ -77,3 +77,53 @@ def test_attributable_is_linear_in_the_coefficient():
     negative = wb.attributable(frame.assign(poverty=[10.0, 8.0, 20.0, 20.0]), 5.0, (1.0, 9.0), "poverty", "unit",
                                "year", "population", 2015)
     assert negative["ci_low"] <= negative["attributable"] <= negative["ci_high"]
+
+
+@pytest.mark.parametrize("balanced", [True, False])
+def test_profile_reml_equals_statsmodels_mixedlm(balanced):
+    import statsmodels.formula.api as smf
+
+    data = panel(n_units=30, seed=7, balanced=balanced)
+    hybrid = wb.add_within_between(data, ["poverty", "employment"], "unit")
+    # statsmodels from its own (cold) start, independent of the profile
+    fit = smf.mixedlm("rate ~ poverty_within + employment_within + poverty_between + employment_between + C(year)",
+                      hybrid, groups=hybrid["unit"]).fit(reml=True)
+    fast_rows, fast = wb.within_between(data, "rate", ["poverty", "employment"], "unit", "year", method="profile")
+    sm_rows, _ = wb.within_between(data, "rate", ["poverty", "employment"], "unit", "year")
+    fast_rows = fast_rows.set_index("term")
+    for term in fast_rows.index:
+        assert fast_rows.loc[term, "estimate"] == pytest.approx(fit.fe_params[term], rel=1e-5)
+        assert fast_rows.loc[term, "se"] == pytest.approx(fit.bse_fe[term], rel=1e-4)
+    np.testing.assert_allclose(sm_rows["estimate"], fast_rows["estimate"], rtol=1e-6)
+    assert fast["scale"] == pytest.approx(fit.scale, rel=1e-4)
+    assert fast["ratio"] == pytest.approx(float(fit.cov_re.iloc[0, 0]) / fit.scale, rel=1e-3)
+
+
+def test_profile_reml_at_the_boundary_without_unit_variance():
+    rng = np.random.default_rng(11)
+    groups = np.repeat(np.arange(20), 5)
+    X = np.column_stack([np.ones(100), rng.normal(size=100)])
+    y = X @ [1.0, 2.0] + rng.normal(size=100)  # no unit effect at all
+    fit = wb.random_intercept_reml(y, X, groups)
+    import statsmodels.api as sm
+    ols = sm.OLS(y, X).fit()
+    if fit["ratio"] == 0.0:
+        np.testing.assert_allclose(fit["params"], ols.params, rtol=1e-10)
+    assert fit["params"][1] == pytest.approx(2.0, abs=0.3)
+
+
+def test_unknown_method_refused():
+    with pytest.raises(ValueError, match="profile"):
+        wb.within_between(panel(n_units=5), "rate", ["poverty"], "unit", "year", method="other")
+
+
+def test_weighted_fixed_effects_match_wls_with_dummies():
+    import statsmodels.formula.api as smf
+
+    data = panel(n_units=20, seed=9, balanced=False)
+    fe = wb.twoway_fe(data, "rate", ["poverty", "employment"], "unit", "year", weights="population").set_index("term")
+    fit = smf.wls("rate ~ poverty + employment + C(year) + C(unit)", data, weights=data["population"]).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["unit"], sort=True)[0], "use_correction": False})
+    for term in ("poverty", "employment"):
+        assert fe.loc[term, "estimate"] == pytest.approx(fit.params[term], rel=1e-9)
+        assert fe.loc[term, "se"] == pytest.approx(fit.bse[term] * np.sqrt(20 / 19), rel=1e-8)

@@ -77,8 +77,9 @@ def employment_units(las: pd.DataFrame, path: str | Path | None = None) -> pd.Da
     coverage = las[~las["gss"].isin(REPLACED)]
     require_coverage(rows, path, coverage, years=None, value="employment_rate", gaps=GAPS)
     rows["unit"] = rows["gss"].map(unit_of)
-    grouped = rows.groupby(["unit", "year"])
-    out = grouped["employment_rate"].agg(lambda s: s.mean() if s.notna().all() else float("nan"))
-    out = out.to_frame().assign(members=grouped["gss"].agg(lambda s: "+".join(sorted(s)))).reset_index()
+    grouped = rows.groupby(["unit", "year"])["employment_rate"]
+    # a unit with a member missing that year has no value (never the mean of the others)
+    out = grouped.mean().where(grouped.count() == grouped.size()).to_frame().reset_index()
+    out["members"] = out["unit"].map(rows.groupby("unit")["gss"].agg(lambda s: "+".join(sorted(set(s)))))
     return check_table(out, "employment_units", key=["unit", "year"],
                        columns={"employment_rate": Column("float", min=0, max=100)})

@@ -168,6 +168,7 @@ def read_rds(path: str | Path, years: range, las: pd.DataFrame) -> pd.DataFrame:
         raise DataError(path, f"cannot be read as an R data file ({err})") from None
     require_columns(raw, ["geographic_level", "time_period", "new_la_code", "cla_group", "characteristic",
                           "number"], path)
+    raw = raw[raw["cla_group"].astype(str).isin(["Age group", "Age on starting"])]
     raw = raw.astype({c: str for c in ["geographic_level", "time_period", "new_la_code", "cla_group",
                                        "characteristic", "number"]})
     gaps = list(RDS_GAPS) + [Gap.of("E10000006", range(2023, 2100), "Cumbria: replaced in April 2023")]
