@@ -34,6 +34,7 @@ MODEL_LABELS = {
     "within_between_drop_poverty_change": "without the tenth with the largest poverty change",
     "within_between_drop_rate_change": "without the tenth with the largest entry-rate change",
     "within_between_no_employment": "without the employment control",
+    "within_between_bands_sample": "under-16s on the LA-years with all four age bands",
     "twoway_fe_pandemic": "2015-2022, slope in 2021-2022 allowed to differ",
     "within_between_stock": "stock rate per 10,000 under-18s (outcome)",
     **{f"within_between_age_{k}": f"entries aged {v} per 100,000 aged 0-15" for k, v in AGE_BANDS.items()},
@@ -176,12 +177,16 @@ def robustness_sentence(table: pd.DataFrame, default: Mapping, models: list[str]
     return text
 
 
-def age_sentence(table: pd.DataFrame, total: Mapping) -> str:
+def age_sentence(table: pd.DataFrame, same_rows: Mapping) -> str:
+    """The four age bands' within coefficients beside the under-16 one on the same LA-years."""
     rows = table[table["model"].str.startswith("within_between_age_") & (table["term"] == "poverty_within")]
     parts = [f"aged {AGE_BANDS[m.removeprefix('within_between_age_')]} {fmt_coef(r['estimate'])} "
              f"({fmt_coef(r['ci_low'])} to {fmt_coef(r['ci_high'])})" for m, r in zip(rows["model"], rows.to_dict("records"))]
-    return (f"**Finding.** Split by age at entry (each band per 100,000 children aged 0-15, so the bands add up to "
-            f"the total's {fmt_coef(total['estimate'])}): " + "; ".join(parts) + ".")
+    return (f"**Finding.** By age at entry (each band per 100,000 children aged 0-15; {int(same_rows['n_las'])} LAs, "
+            f"{int(same_rows['n_obs']):,} LA-years with all four bands published), the within-LA poverty coefficient "
+            f"is: " + "; ".join(parts) + f". Together {fmt_coef(rows['estimate'].sum())}, against "
+            f"{fmt_coef(same_rows['estimate'])} for all under-16s on the same LA-years (each model estimates its "
+            f"own variances, so the bands need not add up exactly).")
 
 
 def pandemic_sentence(row_slope: Mapping, row_diff: Mapping, period: str) -> str:
