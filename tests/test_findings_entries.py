@@ -111,7 +111,7 @@ def test_sentences_regenerated(models, attributable, outputs):
     shown(outputs, ce.age_sentence(models, row(models, "within_between_bands_sample")))
     shown(outputs, ce.pandemic_sentence(row(models, "twoway_fe_pandemic", period="2015-2022"),
                                         row(models, "twoway_fe_pandemic", "poverty_within_pandemic_difference",
-                                            "2015-2022"), "2015-2022"))
+                                            "2015-2022"), "2015-2022", [2021, 2022]))
     shown(outputs, ce.stock_sentence(row(models, "within_between_stock"), "2015-2020"))
     shown(outputs, ce.employment_sentence(row(models, "within_between", "employment_within"), "2015-2020"))
 

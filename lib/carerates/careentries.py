@@ -189,10 +189,10 @@ def age_sentence(table: pd.DataFrame, same_rows: Mapping) -> str:
             f"own variances, so the bands need not add up exactly).")
 
 
-def pandemic_sentence(row_slope: Mapping, row_diff: Mapping, period: str) -> str:
+def pandemic_sentence(row_slope: Mapping, row_diff: Mapping, period: str, years: list[int]) -> str:
     return (f"**Finding.** Over {period}, the within-LA coefficient in the years before the pandemic is "
             f"{fmt_coef(row_slope['estimate'])} ({ci_text(row_slope['ci_low'], row_slope['ci_high'])}), and in the "
-            f"years ending March 2021 and 2022 it differs from that by {fmt_coef(row_diff['estimate'])} "
+            f"years ending March {' and '.join(str(y) for y in years)} it differs from that by {fmt_coef(row_diff['estimate'])} "
             f"({ci_text(row_diff['ci_low'], row_diff['ci_high'])}; {int(row_slope['n_las'])} LAs, "
             f"{int(row_slope['n_obs']):,} LA-years; two-way fixed effects, LA-clustered).")
 
