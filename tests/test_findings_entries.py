@@ -104,16 +104,19 @@ def test_sentences_regenerated(models, attributable, outputs):
     shown(outputs, ce.replication_sentence(row(models, "within_between", period="2015-2022"), "2015-2022"))
     for _, got in attributable.iterrows():
         shown(outputs, ce.attributable_sentence(got))
-    alternatives = ["twoway_fe", "poisson_fe", "within_between_lag", "within_between_placebo_lead",
-                    "twoway_fe_weighted", "within_between_drop_poverty_change", "within_between_drop_rate_change",
-                    "within_between_balanced", "within_between_no_employment"]
-    shown(outputs, ce.robustness_sentence(models, main, alternatives))
+    shown(outputs, ce.robustness_sentence(models, main, ce.ALTERNATIVES))
+    shown(outputs, ce.summary_sentence(models, "2015-2020"))
     shown(outputs, ce.age_sentence(models, row(models, "within_between_bands_sample")))
     shown(outputs, ce.pandemic_sentence(row(models, "twoway_fe_pandemic", period="2015-2022"),
                                         row(models, "twoway_fe_pandemic", "poverty_within_pandemic_difference",
                                             "2015-2022"), "2015-2022", [2021, 2022]))
     shown(outputs, ce.stock_sentence(row(models, "within_between_stock"), "2015-2020"))
     shown(outputs, ce.employment_sentence(row(models, "within_between", "employment_within"), "2015-2020"))
+
+
+def test_age_bands_named_once(models):
+    assert set(ce.AGE_MODELS.values()) <= set(models["model"])
+    assert not models["model"].str.contains("age_age").any()
 
 
 def test_every_figure_has_alt_text():

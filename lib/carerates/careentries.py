@@ -37,8 +37,14 @@ MODEL_LABELS = {
     "within_between_bands_sample": "under-16s on the LA-years with all four age bands",
     "twoway_fe_pandemic": "2015-2022, slope in 2021-2022 allowed to differ",
     "within_between_stock": "stock rate per 10,000 under-18s (outcome)",
-    **{f"within_between_age_{k}": f"entries aged {v} per 100,000 aged 0-15" for k, v in AGE_BANDS.items()},
 }
+#: The model name of each age band's fit (``within_between_age_under_1``, ``within_between_age_1_4``, ...).
+AGE_MODELS = {band: "within_between_age_" + band.removeprefix("age_") for band in AGE_BANDS}
+MODEL_LABELS.update({AGE_MODELS[k]: f"entries aged {v} per 100,000 aged 0-15" for k, v in AGE_BANDS.items()})
+#: The alternatives of the robustness list, in the plan's order.
+ALTERNATIVES = ["twoway_fe", "poisson_fe", "within_between_lag", "within_between_placebo_lead", "twoway_fe_weighted",
+                "within_between_drop_poverty_change", "within_between_drop_rate_change", "within_between_balanced",
+                "within_between_no_employment"]
 
 
 def analysis_units(las: pd.DataFrame) -> pd.DataFrame:
@@ -179,14 +185,48 @@ def robustness_sentence(table: pd.DataFrame, default: Mapping, models: list[str]
 
 def age_sentence(table: pd.DataFrame, same_rows: Mapping) -> str:
     """The four age bands' within coefficients beside the under-16 one on the same LA-years."""
-    rows = table[table["model"].str.startswith("within_between_age_") & (table["term"] == "poverty_within")]
-    parts = [f"aged {AGE_BANDS[m.removeprefix('within_between_age_')]} {fmt_coef(r['estimate'])} "
-             f"({fmt_coef(r['ci_low'])} to {fmt_coef(r['ci_high'])})" for m, r in zip(rows["model"], rows.to_dict("records"))]
+    rows = table[table["model"].isin(AGE_MODELS.values()) & (table["term"] == "poverty_within")].set_index("model")
+    parts = [f"aged {label} {fmt_coef(rows.loc[AGE_MODELS[band], 'estimate'])} "
+             f"({fmt_coef(rows.loc[AGE_MODELS[band], 'ci_low'])} to {fmt_coef(rows.loc[AGE_MODELS[band], 'ci_high'])})"
+             for band, label in AGE_BANDS.items()]
     return (f"**Finding.** By age at entry (each band per 100,000 children aged 0-15; {int(same_rows['n_las'])} LAs, "
             f"{int(same_rows['n_obs']):,} LA-years with all four bands published), the within-LA poverty coefficient "
             f"is: " + "; ".join(parts) + f". Together {fmt_coef(rows['estimate'].sum())}, against "
             f"{fmt_coef(same_rows['estimate'])} for all under-16s on the same LA-years (each model estimates its "
             f"own variances, so the bands need not add up exactly).")
+
+
+def summary_sentence(table: pd.DataFrame, period: str) -> str:
+    """The chapter's answer in one paragraph, every clause decided by the numbers in table 11a."""
+    def get(model, term="poverty_within"):
+        hit = table[(table["model"] == model) & (table["term"] == term)]
+        # the lagged fit has its own years; every other fit is also run on the longer window only
+        # where the model name says so (within_between), so prefer the replication period
+        same = hit[hit["period"] == period]
+        return (same if len(same) else hit).iloc[0]
+
+    def excludes(row):
+        return row["ci_low"] > 0 or row["ci_high"] < 0
+
+    main, fe = get("within_between"), get("twoway_fe")
+    alts = {m: get(m) for m in ALTERNATIVES}
+    positive = sum(r["estimate"] > 0 for r in alts.values())
+    smaller = [MODEL_LABELS[m] for m, r in alts.items() if r["estimate"] < 0.75 * main["estimate"]]
+    direction = "more" if main["estimate"] > 0 else "fewer"
+    text = (f"**Summary.** Within LAs, years with a higher share of children in relative low income went with "
+            f"{direction} children under 16 starting to be looked after: {fmt_coef(main['estimate'])} per 100,000 per "
+            f"percentage point ({ci_text(main['ci_low'], main['ci_high'])}, {period}, {int(main['n_las'])} LAs). "
+            f"That interval is the within-between model's own; with errors clustered by LA, the same coefficient's "
+            f"interval is {fmt_coef(fe['ci_low'])} to {fmt_coef(fe['ci_high'])}"
+            + (", which includes zero. " if not excludes(fe) else ". ")
+            + f"The coefficient is positive in {positive} of {len(alts)} alternative fits")
+    if smaller:
+        listed = smaller[0] if len(smaller) == 1 else ", ".join(smaller[:-1]) + " and " + smaller[-1]
+        text += f", and less than three quarters of the default with {listed}"
+    lead = alts["within_between_placebo_lead"]
+    text += (f". Next year's poverty goes with this year's entries {lead['estimate'] / main['estimate']:.2f} times as "
+             f"strongly as this year's. These are associations between LA-years, observed, not effects on families.")
+    return text
 
 
 def pandemic_sentence(row_slope: Mapping, row_diff: Mapping, period: str, years: list[int]) -> str:
