@@ -205,26 +205,3 @@ def entries_units(las: pd.DataFrame, councils: pd.DataFrame | None = None) -> pd
                                                  how="left")
     units["edition"] = units["year"].map(EDITION_OF_YEAR)
     return check_table(units, "entries_units", key=["unit", "year"], columns=COLUMNS)
-
-
-def edition_revisions(las: pd.DataFrame) -> pd.DataFrame:
-    """How the editions revise the years they share, per council and age row: ``year, earlier, later,
-    rows, differ, largest_difference`` (2020-2024 and 2021-2025 editions against the 2022 edition and
-    each other)."""
-    editions = {"2022": read_ees_2022(paths.raw(EES_2022), las),
-                "2020_2024": read_rds(paths.raw(RDS_EDITIONS["2020_2024"]), range(2020, 2025), las),
-                "2021_2025": read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las)}
-    out = []
-    names = list(editions)
-    for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            a = editions[first].set_index(["gss", "year"])[[*BANDS, "total"]].stack()
-            b = editions[second].set_index(["gss", "year"])[[*BANDS, "total"]].stack()
-            both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
-            for year, part in both.groupby(level="year"):
-                diff = (part["a"] - part["b"]).abs()
-                out.append({"year": int(year), "earlier": first, "later": second, "rows": len(part),
-                            "differ": int((diff > 0).sum()), "largest_difference": float(diff.max())})
-    return pd.DataFrame(out)
-
-
