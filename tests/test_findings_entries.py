@@ -104,6 +104,11 @@ def test_sentences_regenerated(models, attributable, outputs):
     shown(outputs, ce.replication_sentence(row(models, "within_between", period="2015-2022"), "2015-2022"))
     for _, got in attributable.iterrows():
         shown(outputs, ce.attributable_sentence(got))
+    methods = read("tests_11_attributable_ci_methods.csv")
+    assert len(methods) == 2
+    shown(outputs, ce.clustered_attributable_sentence(methods.iloc[1]))
+    # the clustered interval is the wider one, around (nearly) the same count
+    assert methods.iloc[1]["ci_high"] - methods.iloc[1]["ci_low"] > methods.iloc[0]["ci_high"] - methods.iloc[0]["ci_low"]
     shown(outputs, ce.robustness_sentence(models, main, ce.ALTERNATIVES))
     shown(outputs, ce.summary_sentence(models, "2015-2020"))
     shown(outputs, ce.age_sentence(models, row(models, "within_between_bands_sample")))

@@ -154,6 +154,13 @@ def attributable_sentence(row: Mapping) -> str:
             f"This is a modelled count under an association, not a measured number of children.")
 
 
+def clustered_attributable_sentence(row: Mapping) -> str:
+    """The attributable count with the fixed-effects coefficient and its LA-clustered interval."""
+    return (f"With the fixed-effects coefficient and its LA-clustered interval instead, the count is "
+            f"{fmt_count(row['attributable'])} ({ci_text(row['ci_low'], row['ci_high'], fmt_count)}), "
+            f"{row['share_pct']:.1f}% of entries ({ci_text(row['share_ci_low'], row['share_ci_high'], lambda v: f'{v:.1f}')}%).")
+
+
 def robustness_sentence(table: pd.DataFrame, default: Mapping, models: list[str]) -> str:
     """Each alternative's poverty_within beside the default, with its ratio to the default."""
     parts = []
