@@ -100,6 +100,12 @@ def test_write_and_read_tests_in_chapter_order(figures):
     assert only["id"].tolist() == ["innovation_level", "innovation_change"]
 
 
+def test_read_tests_skips_a_chapter_check_in_another_layout(figures):
+    R.write_tests([result("poverty_level")], "03_poverty")
+    (figures / "tests_11_fe_check.csv").write_text("sample,term,within_between\nbalanced,poverty,3.5\n")
+    assert R.read_tests()["id"].tolist() == ["poverty_level"]
+
+
 def test_read_tests_none_written(figures):
     table = R.read_tests()
     assert table.empty and list(table.columns)[: len(RECORD_COLUMNS)] == RECORD_COLUMNS

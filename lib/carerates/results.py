@@ -79,11 +79,13 @@ def read_tests(chapter_glob: str = "*", folder: Path | None = None) -> pd.DataFr
     """Every chapter's test records from ``figures/tests_<chapter>.csv``, in chapter order.
 
     The columns are those of ``associations.csv`` plus ``direction``. ``folder``: where
-    to read them (default ``paths.figures_dir()``).
+    to read them (default ``paths.figures_dir()``). A ``tests_*.csv`` file in another layout (a
+    chapter's own checks, e.g. ``tests_11_fe_check.csv``) holds no test records and is not read.
     """
     files = sorted((folder or paths.figures_dir()).glob(f"tests_{chapter_glob}.csv"))
     text = {c: str for c in ("id", "section", "outcome", "predictor", "period", "test")}
     frames = [pd.read_csv(f, dtype=text) for f in files]  # a section of "3.3" stays text, not 3.3
+    frames = [f for f in frames if set(RECORD_COLUMNS) <= set(f.columns)]
     if not frames:
         return pd.DataFrame(columns=RECORD_COLUMNS)
     table = pd.concat(frames, ignore_index=True)
