@@ -84,6 +84,9 @@ def test_skips_references_years_dates_and_names():
     text = ("Figures 5-7 and Table 3 (section 3.3, chapter 09) in 2012-2017, 2015-16, 31 March, 2018-10-31, "
             "SFR50, LAA4, `code 12.5`, per 10,000 children aged 0-17, 6th of 10 regions.")
     assert [n for n, _, _ in claims.numbers(text)] == ["10"]
+    entries = ("3.5 entries per 100,000 children aged 0-15, by age band (under 1, 1-4, 5-9, 10-15, 16 and over): "
+               "254 in 2015")
+    assert [n for n, _, _ in claims.numbers(entries)] == ["3.5", "254"]
 
 
 def test_an_exemption_needs_a_reason(tmp_path):

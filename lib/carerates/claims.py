@@ -51,9 +51,10 @@ _SKIP = [
     re.compile(r"\b\d{1,2}\s+(?:" + _MONTHS + r")\b"),   # the day of a date
     re.compile(r"\b(?:95|90|99)% (?:CI|confidence|prediction)"),
     re.compile(r"\bp\s*[<≤]\s*\.\d+"),                   # significance thresholds
-    re.compile(r"\bper 10,000\b"),                        # the unit of the rate
+    re.compile(r"\bper 10,000\b|\bper 100,000\b"),       # the unit of a rate (per 10,000 children; entries per 100,000)
     re.compile(r"\b(?:19|20)\d{2}-\d{2}(?:-\d{2})?\b"),    # a financial year (2015-16) or a date (2018-10-31)
-    re.compile(r"\b(?:aged|under|over)[ -]\d+(?:-\d+)?s?\b|\b0-1[578]\b"),  # age bands of a definition
+    re.compile(r"\b(?:aged|under|over)[ -]\d+(?:-\d+)?s?\b|\b0-1[578]\b"
+               r"|\b(?:under 1|1-4|5-9|10-15|16 (?:and|or) over)\b"),  # age bands of a definition (DfE's bands of entries)
 ]
 
 _NUMBER = re.compile(
