@@ -731,7 +731,7 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             status[stem] = "ok"
             changed = f", {len(moved)} output file(s) changed" if moved else ""
             echo(f"  {stem:<{width}}  {busy:5.1f} s{changed}")
-            for name in job.dropped:
+            for name in getattr(job, "dropped", []):
                 echo(f"  {'':<{width}}  {name}: {stem} wrote it last time but no longer does; if that is "
                      f"intended, delete it (`git rm {name}`)", file=sys.stderr)
         finally:
