@@ -36,13 +36,30 @@ def chapters(folder: Path | None = None) -> list[Path]:
     return sorted(folder.glob(CHAPTER_GLOB))
 
 
+def read_notebook(path: Path) -> dict:
+    """A notebook file as a dict; ``DataError`` naming the file if it is not notebook JSON (nbformat 4)."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(path, f"is not a notebook: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise DataError(path, f"is not a notebook: invalid JSON at line {err.lineno}, column {err.colno} "
+                              f"({err.msg}); restore it with `git checkout -- {Path(path).name}` or fix it "
+                              "in an editor") from None
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        raise DataError(path, "is not a notebook: the JSON has no list of \"cells\"")
+    if content.get("nbformat") != 4:
+        raise DataError(path, f"is not a notebook in format 4 (nbformat is {content.get('nbformat')!r})")
+    return content
+
+
 def settings(notebook: Path) -> dict:
     """The ``carerates`` key of a notebook's metadata (``{}`` if absent)."""
     try:
-        content = json.loads(Path(notebook).read_text(encoding="utf-8"))
-        value = content.get("metadata", {}).get("carerates", {})
-    except (OSError, ValueError, AttributeError) as err:
+        content = read_notebook(notebook)
+    except OSError as err:
         raise DataError(notebook, f"cannot read the notebook ({err})") from None
+    value = content.get("metadata", {}).get("carerates", {})
     if not isinstance(value, dict):
         raise DataError(notebook, "metadata 'carerates' must be an object, e.g. {\"depends\": [\"01_ingest\"]}")
     return value

@@ -263,6 +263,10 @@ def inject_parameters(notebook: dict, parameters: dict[str, object], kernel_name
     return notebook
 
 
+#: Kernels that mean "this environment's Python": the compendium's registered kernel is one.
+LOCAL_KERNELS = ("carerates", "python3")
+
+
 def run_name(notebook: Path, parameters: dict[str, object]) -> str:
     """``05_innovation-threshold=confirmed``: a folder name for a run with parameters."""
     parts = [notebook.stem]
@@ -467,13 +471,14 @@ class Job:
 
     def load(self) -> dict:
         """The notebook to execute: stored outputs' injected parameters removed, ours added."""
-        content = json.loads(self.notebook.read_text(encoding="utf-8"))
+        from .pipeline import read_notebook
+
+        content = read_notebook(self.notebook)
         # A previous run's injected parameters would silently override the defaults.
         content["cells"] = [c for c in content["cells"] if INJECTED not in _tags(c)]
         if self.parameters:
             check_parameters(content, self.parameters, self.notebook.name, years=data_years())
-            inject_parameters(content, self.parameters,
-                              content.get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
+            inject_parameters(content, self.parameters, "python3")
         self.content = content
         return content
 
@@ -490,7 +495,8 @@ class Job:
             env.pop("CARERATES_FIGURES", None)
         self.kernel = Kernel(self.notebook, env, build / "logs" / f"{self.notebook.stem}.log")
         kernel_name = (self.content or {}).get("metadata", {}).get("kernelspec", {}).get("name", "python3")
-        await self.kernel.start(kernel_name, warm=warm)
+        # The compendium's kernel is this environment's Python: no registration needed to build.
+        await self.kernel.start("python3" if kernel_name in LOCAL_KERNELS else kernel_name, warm=warm)
 
     async def finish(self) -> list[Path]:
         """Run the cells in the started kernel; on success move the staged files and write the notebook."""
