@@ -44,7 +44,7 @@ def rewrite(path: Path) -> bool:
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as err:
-        raise SystemExit(f"{path}: not a notebook (invalid JSON at line {err.lineno}, column {err.colno}: {err.msg})")
+        raise SystemExit(f"{path}: not a notebook (invalid JSON at line {err.lineno}, column {err.colno}: {err.msg})") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SystemExit(f"{path}: not a notebook (no list of cells)")
     new = json.dumps(normalise(notebook), indent=1, ensure_ascii=False, sort_keys=True) + "\n"

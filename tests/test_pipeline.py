@@ -182,3 +182,20 @@ def test_results_changed_outside_the_pipeline_are_noticed(tmp_path, monkeypatch,
     assert "figures/My Plot final.png: no chapter writes this file" in capsys.readouterr().err
     # a file a chapter stopped writing is returned, to be named
     assert pipeline.record_results("02_describe", stamps, [], root=tmp_path) == ["figures/figure_02_y.png"]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('{"cells": [', "is not a notebook: invalid JSON at line 1, column 12"),
+    ('{"metadata": {}}', 'is not a notebook: the JSON has no list of "cells"'),
+    ('{"cells": [], "nbformat": 3}', "is not a notebook in format 4"),
+])
+def test_an_invalid_notebook_is_refused_naming_the_file(tmp_path, capsys, text, problem):
+    from carerates import run
+
+    bad = tmp_path / "11_referee.ipynb"
+    bad.write_text(text)
+    with pytest.raises(DataError, match=problem) as err:
+        pipeline.dependencies(bad)
+    assert str(bad) in str(err.value)
+    assert run.main(["--make", str(bad)]) == 2
+    assert f"run: {bad}: {problem}" in capsys.readouterr().err

@@ -134,24 +134,27 @@ def test_the_chapter_writes_its_results_under_its_number():
 def test_the_findings_are_generated_sentences():
     shown = findings.markdown_outputs(NOTEBOOK)
     assert any(text.startswith("**Finding.**") for text in shown), (
-        f"{{NOTEBOOK.name}} shows no generated finding: end each analysis cell with show(f\"**Finding.** ...\")")
+        f"{{NOTEBOOK.name}} shows no generated finding: end each analysis cell with show(f'**Finding.** ...')")
 
 
 def test_the_worked_example_finding():  # replace with your chapter's findings
     coefs = pd.read_csv(paths.figure(f"table_{{CHAPTER}}b_example_ols.csv")).set_index("term")
     term = "low_income_pct"  # predictors[0] in the parameters cell
-    expected = (f"**Finding.** {{findings.slope_sentence(coefs.loc[term], plots.label(term, prose=True), "
-                f"'one standard deviation')}} OLS with region effects, N = {{int(coefs.loc[term, 'n'])}} LAs.")
+    sentence = findings.slope_sentence(coefs.loc[term], plots.label(term, prose=True), "one standard deviation")
+    expected = f"**Finding.** {{sentence}} OLS with region effects, N = {{int(coefs.loc[term, 'n'])}} LAs."
     assert expected in findings.markdown_outputs(NOTEBOOK)
 '''
 
 
 def findings_test_stub(notebook: Path, tests_dir: Path | None = None) -> Path | None:
-    """Start ``tests/test_findings_<name>.py`` for a new chapter (None if one exists: never overwritten)."""
+    """Start ``tests/test_findings_<name>.py`` for a new chapter; None if one exists (never
+    overwritten) or there is no ``tests/`` folder beside ``notebooks/`` (default ``tests_dir``)."""
     match = _CHAPTER.match(Path(notebook).name)
     if not match:
         raise ValueError(f"{notebook}: not a chapter name NN_name.ipynb")
-    tests_dir = Path(tests_dir) if tests_dir is not None else paths.ROOT / "tests"
+    tests_dir = Path(tests_dir) if tests_dir is not None else Path(notebook).resolve().parent.parent / "tests"
+    if not tests_dir.is_dir():
+        return None
     target = tests_dir / f"test_findings_{match.group(2)}.py"
     text = FINDINGS_TEST.format(number=match.group(1), stem=Path(notebook).stem)
     try:

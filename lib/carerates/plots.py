@@ -129,7 +129,7 @@ def label(code: str, short: bool = False, prose: bool = False, strict: bool | No
     if isinstance(code, str) and _CODE.match(code):
         UNLABELLED.add(code)
         if STRICT_LABELS if strict is None else strict:
-            raise KeyError(f"plots.label: no label for the code {code!r}, which a reader should not see: add it "
+            raise ValueError(f"plots.label: no label for the code {code!r}, which a reader should not see: add it "
                            f"to carerates.plots.LABELS as words with units, e.g. plots.LABELS[{code!r}] = \"...\" "
                            "(in lib/carerates/plots.py, or in the notebook before its first use)")
     return code
