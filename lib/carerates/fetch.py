@@ -54,8 +54,12 @@ DEFAULT_DOWNLOAD_BASE = "https://raw.githubusercontent.com"
 MIRROR_DOCS = ("README.md", "ORIGINS.csv", "SHA256SUMS")
 #: Committed list of the raw files, their origin and checksum (for ``--download``).
 SOURCES = DATA / "sources.csv"
+#: ``official_page``: the publisher's page for the release, or (where the release's own address
+#: could not be confirmed) the official series or site page that lists it, followed by the words
+#: "address not confirmed"; or, for a file compiled for the mirror, "none: compiled ...". The
+#: ``repository``/``commit``/``path``/``url`` columns name the public copy actually fetched.
 SOURCE_COLUMNS = [
-    "file", "publisher", "release", "holds", "licence",
+    "file", "publisher", "release", "holds", "licence", "official_page",
     "repository", "commit", "path", "url", "sha256", "bytes",
 ]
 STATE_NAME = ".fetch-state.json"
