@@ -108,6 +108,8 @@ def test_success_moves_outputs_and_strips_metadata(executed):
     assert interrupts == 0
     assert "KeyboardInterrupt" not in (root / "build" / "logs" / "99_ok.log").read_text()
 
+    # executed through papermill's execute_notebook (its nbclient engine, on the kernel started here)
+    assert run._PAPERMILL is not None and run._PAPERMILL.__name__ == "papermill"
     executed_nb = json.loads(source.read_text(encoding="utf-8"))
     assert "papermill" not in executed_nb["metadata"]
     for cell in executed_nb["cells"]:

@@ -4,7 +4,9 @@
 
 One process drives every notebook: each runs in its own kernel (independent
 ones at the same time, up to ``--jobs``, default the number of cores), after the
-chapters it depends on (``carerates.pipeline``). ``--make`` runs only the
+chapters it depends on (``carerates.pipeline``). The cells are executed by
+papermill's ``execute_notebook`` (its nbclient engine), handed the kernel this
+driver started, and perhaps warmed, ahead of the notebook's turn. ``--make`` runs only the
 notebooks that are out of date (what ``make all`` uses).
 
 **All or nothing.** A kernel runs with ``CARERATES_STAGE`` pointing at a scratch
@@ -370,6 +372,20 @@ WARM_IMPORTS = ("import numpy, pandas, scipy.stats, seaborn, matplotlib.pyplot\n
                 "import carerates.io, carerates.plots")  # what every chapter imports (not statsmodels)
 
 
+_PAPERMILL = None
+
+
+def _papermill():
+    """papermill, imported once per build (the first notebook to run pays for it)."""
+    global _PAPERMILL
+    if _PAPERMILL is None:
+        _quiet_imports()
+        import papermill
+
+        _PAPERMILL = papermill
+    return _PAPERMILL
+
+
 class Kernel:
     """One kernel for one notebook: started (and warmed) first, then runs the cells, then stops."""
 
@@ -398,28 +414,34 @@ class Kernel:
                 self.log.write(f"warm-up imports failed: {reply['content'].get('evalue')}\n")
 
     async def execute(self, content: dict) -> dict:
-        """Run every cell of ``content``; return the executed notebook (a dict). Raises RunError."""
-        import nbformat
-        from jupyter_core.utils import ensure_async
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
+        """Run every cell of ``content`` with papermill's ``execute_notebook`` on this (started,
+        perhaps warmed) kernel; return the executed notebook (a dict). Raises RunError.
 
-        nb = nbformat.reads(json.dumps(content), as_version=4)
-        client = NotebookClient(nb, km=self.km, timeout=None, allow_errors=False, record_timing=False)
-        client.kc = self.kc
-        client.reset_execution_trackers()
-        reply = await client.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
-        if reply is not None and "language_info" in reply["content"]:
-            nb.metadata["language_info"] = reply["content"]["language_info"]
-        for index, cell in enumerate(nb.cells):
+        papermill's nbclient engine takes the kernel manager (``km=``) and, not owning it, leaves
+        the kernel running for :meth:`stop`. It runs in a worker thread (its API is synchronous),
+        with ``cwd=None`` (the kernel started in the notebook's folder; papermill's ``cwd`` would
+        change the whole driver's directory) and the input and output in the stage folder.
+        """
+        papermill = _papermill()
+        work = Path(tempfile.mkdtemp(dir=self.log_path.parent, prefix=f".{self.notebook.stem}-"))
+        source, target = work / "input.ipynb", work / "output.ipynb"
+        source.write_text(json.dumps(content), encoding="utf-8")
+        try:
             try:
-                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-            except CellExecutionError as err:
-                self.log.write(f"\ncell {index + 1} failed:\n{err}\n")
-                first = _source(cell).strip().splitlines()[:1]
-                raise RunError(f"cell {index + 1} ({first[0][:60] if first else 'empty'}...) raised "
+                nb = await asyncio.to_thread(
+                    papermill.execute_notebook, str(source), str(target), km=self.km, kernel_name="python3",
+                    progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
+                    execution_timeout=None)
+            except papermill.PapermillExecutionError as err:
+                self.log.write(f"\ncell {err.cell_index + 1} failed:\n{err}\n")
+                first = str(err.source).strip().splitlines()[:1]
+                raise RunError(f"cell {err.cell_index + 1} ({first[0][:60] if first else 'empty'}...) raised "
                                f"{err.ename}: {err.evalue}", err.ename, err.evalue) from None
-        return json.loads(nbformat.writes(nb))
+            import nbformat
+
+            return json.loads(nbformat.writes(nb))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     async def stop(self) -> None:
         """End the kernel at once (SIGKILL), as nbclient's ``shutdown_kernel="immediate"``.
