@@ -65,6 +65,7 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade "pip==26.3"
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name carerates --display-name "Python (carerates)" >/dev/null
 	touch $@
 
 # Registered afresh each time (a second): the spec names the python it was installed from, and a
@@ -72,8 +73,12 @@ $(ENV_STAMP): requirements.txt pyproject.toml
 kernel: | $(ENV_STAMP)  ## register the environment as the Jupyter kernel "carerates" (in .venv)
 	$(PY) -m ipykernel install --sys-prefix --name carerates --display-name "Python (carerates)" >/dev/null
 
-lab: kernel $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerates" kernel
-	$(PY) -m jupyterlab --notebook-dir=notebooks
+# PORT= another port (default 8888, or the next free one); BROWSER=no to open none (e.g. over ssh);
+# as root (a container) JupyterLab needs --allow-root, given automatically.
+PORT ?= 8888
+lab: kernel $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerates" kernel (PORT=8890 BROWSER=no)
+	$(PY) -m jupyterlab --notebook-dir=notebooks --port=$(PORT) $(if $(filter no false 0,$(BROWSER)),--no-browser) \
+	  $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 # --- data --------------------------------------------------------------------------
 data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR), verified against data/sources.csv

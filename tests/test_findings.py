@@ -151,3 +151,11 @@ def test_top_with_ties_keeps_every_tied_row_at_the_precision_shown():
     assert tie_note(top, "rate") == " (3 tied at 118.6)"
     assert list(top_with_ties(frame, "rate", 1, largest=False)["la"]) == ["f"]
     assert tie_note(top_with_ties(frame, "rate", 2), "rate") == ""
+
+def test_slope_sentence_unit_that_says_more_gets_no_second_more():
+    row = {"estimate": 2.5, "ci_low": 1.0, "ci_high": 4.0, "p_value": 0.001}
+    text = findings.slope_sentence(row, "children in low-income families", "a percentage point more")
+    assert text.startswith("A percentage point more children in low-income families went with 2.50 more")
+    assert "more more" not in text
+    flat = findings.slope_sentence(dict(row, ci_low=-1.0), "turnover", "one point more")
+    assert flat.startswith("One point more turnover went with no clear change") and "more more" not in flat

@@ -185,6 +185,49 @@ def test_read_csv_empty_file(tmp_path):
     with pytest.raises(DataError) as err:
         io.read_csv(path)
     assert str(path) in str(err.value)
+    assert "is empty (0 bytes)" in str(err.value) and "make data" in str(err.value)
+
+
+def test_read_csv_file_renamed_only_in_case_says_so(tmp_path):
+    (tmp_path / "cla").mkdir()
+    (tmp_path / "cla" / "2017_CLA.CSV").write_text("a\n1\n")
+    with pytest.raises(DataError) as err:
+        io.read_csv(tmp_path / "cla" / "2017_CLA.csv")
+    message = str(err.value)
+    assert "2017_CLA.CSV differs from its name only in case" in message
+    assert "rename it back to 2017_CLA.csv" in message
+
+
+def test_read_csv_folder_renamed_only_in_case_says_so(tmp_path):
+    (tmp_path / "CLA").mkdir()
+    (tmp_path / "CLA" / "x.csv").write_text("a\n1\n")
+    with pytest.raises(DataError) as err:
+        io.read_csv(tmp_path / "cla" / "x.csv")
+    assert f"{tmp_path / 'CLA' / 'x.csv'} differs from its name only in case" in str(err.value)
+
+
+def test_read_csv_cp1252_file_read_as_utf8_names_the_line(tmp_path):
+    path = tmp_path / "ees.csv"
+    path.write_bytes("la_name,value\nHartlepool,1\nSt Helens \u2013 north,2\n".encode("cp1252"))
+    with pytest.raises(DataError) as err:
+        io.read_csv(path, encoding="utf-8-sig")
+    message = str(err.value)
+    assert "line 3, character 11: byte 96 is not UTF-8 text" in message
+    assert "Windows-1252" in message and "position" not in message
+
+
+def test_parse_error_in_an_ees_file_names_the_la_not_england(tmp_path):
+    # EES files hold England's code (country_code), the region's and the LA's in every row
+    path = tmp_path / "cla_2021_2025.csv"
+    path.write_text("time_period,geographic_level,country_code,country_name,region_code,region_name,old_la_code,"
+                    "la_name,new_la_code,rate_per_10000\n"
+                    "2025,National,E92000001,England,,,,,,67\n"
+                    "2025,Local authority,E92000001,England,E12000001,North East,805,Hartlepool,E06000001,oops\n")
+    frame = io.read_csv(path)
+    with pytest.raises(DataError) as err:
+        io.parse_numbers(frame["rate_per_10000"], path, "rate_per_10000")
+    assert "line 3 (LA E06000001 Hartlepool)" in str(err.value)
+    assert "E92000001 Hartlepool" not in str(err.value)
 
 
 def test_read_sheet_missing_file(tmp_path):

@@ -16,6 +16,11 @@ def test_citation_cff_is_valid_yaml_naming_the_compendium_and_the_study():
     assert cff["authors"] == [{"name": "The carerates compendium contributors"}]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert cff["license"] == project["license"] and str(cff["version"]) == project["version"]
+    assert str(cff["date-released"]) and cff["version"]
+    # the address is a placeholder until the repository is public, and says so
+    for key in ("url", "repository-code"):
+        assert cff[key].startswith("https://") and "PLACEHOLDER" in cff[key]
+    assert "placeholder" in cff["message"]
     [study] = [r for r in cff["references"] if "children looked after" in r["title"]]
     assert study["year"] == 2018 and "2012-2017" in study["title"]
     assert [a["family-names"] for a in study["authors"]] == ["Wijedasa", "Warner", "Scourfield"]

@@ -184,3 +184,15 @@ def test_make_test_fetches_the_data_before_any_test(tmp_path):
         fetch = next(i for i, line in enumerate(lines) if "carerates.fetch" in line)
         tests = [i for i, line in enumerate(lines) if "pytest" in line or "$(MAKE)" in line or "make " in line]
         assert tests and fetch < min(tests), lines
+
+
+def test_make_lab_takes_a_port_and_no_browser_and_works_as_root(tmp_path):
+    """`make lab PORT=8890 BROWSER=no` (dry run: the command, not JupyterLab)."""
+    root = copy_compendium(tmp_path)
+    result = make(root, "-n", "lab", "PORT=8890", "BROWSER=no")
+    line = next(x for x in result.stdout.splitlines() if "-m jupyterlab" in x)
+    assert "--notebook-dir=notebooks --port=8890 --no-browser" in line
+    assert 'test "$(id -u)" = 0 && echo --allow-root' in result.stdout  # as root (e.g. in a container)
+    default = make(root, "-n", "lab")
+    line = next(x for x in default.stdout.splitlines() if "-m jupyterlab" in x)
+    assert "--port=8888" in line and "--no-browser" not in line

@@ -427,3 +427,34 @@ def test_predicted_rates_match_statsmodels_prediction():
     np.testing.assert_allclose(ours["rate"], np.exp(theirs["predicted"]), rtol=1e-6)
     np.testing.assert_allclose(ours["rate_ci_low"], np.exp(theirs["ci_lower"]), rtol=1e-6)
     np.testing.assert_allclose(ours["rate_ci_high"], np.exp(theirs["ci_upper"]), rtol=1e-6)
+
+def test_tidy_takes_any_statsmodels_fit_including_mixedlm():
+    """A within-between MixedLM, a GLM Poisson and a discrete NB fitted directly with statsmodels:
+    tidy reports their mean-model coefficients as it does the library's own fits."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({"la": np.repeat(np.arange(30), 6), "x": rng.normal(size=180)})
+    frame["x_mean"] = frame.groupby("la")["x"].transform("mean")
+    frame["x_within"] = frame["x"] - frame["x_mean"]
+    frame["y"] = 2 + 0.5 * frame["x_within"] + 1.5 * frame["x_mean"] + np.repeat(rng.normal(size=30), 6) \
+        + rng.normal(size=180)
+    mixed = smf.mixedlm("y ~ x_within + x_mean", frame, groups=frame["la"]).fit()
+    table = models.tidy(mixed, "within_between")
+    assert table["term"].tolist() == ["Intercept", "x_within", "x_mean"]  # no "Group Var"
+    assert table["model"].unique().tolist() == ["within_between"] and (table["n"] == 180).all()
+    np.testing.assert_allclose(table["estimate"], mixed.fe_params.to_numpy())
+    ci = mixed.conf_int().loc[["Intercept", "x_within", "x_mean"]]
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]].to_numpy(), ci.to_numpy())
+    assert "rate_ratio" not in table
+
+    frame["count"] = rng.poisson(np.exp(1 + 0.3 * frame["x"]))
+    glm = smf.glm("count ~ x", frame, family=sm.families.Poisson()).fit()
+    nb = smf.negativebinomial("count ~ x", frame).fit(disp=0)
+    for fit in (glm, nb):
+        rows = models.tidy(fit).set_index("term")
+        assert list(rows.index) == ["Intercept", "x"]  # the NB's alpha is not a coefficient
+        assert rows.loc["x", "rate_ratio"] == pytest.approx(np.exp(fit.params["x"]))
+        assert rows.loc["x", "rr_ci_low"] == pytest.approx(np.exp(fit.conf_int().loc["x", 0]))
+    # the Poisson GLM by hand and through the library's Fit agree
+    assert models.tidy(glm).loc[1, "estimate"] == pytest.approx(glm.params["x"])

@@ -123,6 +123,25 @@ def test_the_real_template_starts_a_chapter_in_the_house_style(tmp_path):
     for cell in cells:
         if cell.cell_type == "code":
             compile(cell.source, "<cell>", "exec")
-    assert json.loads(REAL_TEMPLATE.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"] == "python3"
+    stored = json.loads(REAL_TEMPLATE.read_text(encoding="utf-8"))
+    assert stored["metadata"]["kernelspec"]["name"] == "carerates"  # the kernel make lab registers
+    assert (stored["nbformat"], stored["nbformat_minor"]) == (4, 5)  # as the executed chapters
     # The new chapter says what it depends on (the pipeline reads it; see carerates.pipeline).
     assert notebook.metadata["carerates"] == {"depends": ["01_ingest"]}
+
+
+def test_make_notebook_starts_a_findings_test_and_never_overwrites_one(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "tests").mkdir()
+    write_template(tmp_path / "notebooks")
+    monkeypatch.setattr(paths, "NOTEBOOKS", tmp_path / "notebooks")
+    assert new_notebook.main(["referee_models", "--number", "11"]) == 0
+    test = tmp_path / "tests" / "test_findings_referee_models.py"
+    assert "its findings test, to fill in" in capsys.readouterr().out
+    text = test.read_text()
+    assert 'NOTEBOOK = paths.NOTEBOOKS / "11_referee_models.ipynb"' in text and 'CHAPTER = "11"' in text
+    compile(text, str(test), "exec")
+    test.write_text("# mine\n")
+    (tmp_path / "notebooks" / "11_referee_models.ipynb").unlink()
+    assert new_notebook.main(["referee_models", "--number", "11"]) == 0
+    assert test.read_text() == "# mine\n"

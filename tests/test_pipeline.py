@@ -145,3 +145,57 @@ def test_the_driver_and_the_data_check_do_not_load_pandas():
             "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_results_changed_outside_the_pipeline_are_noticed(tmp_path, monkeypatch, capsys):
+    """A figures/ file something else changed re-runs its chapter (not "Up to date"); its dependants follow."""
+    from carerates import run
+
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    stamps = tmp_path / "build" / "stamps"
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    table = figures / "table_03a_x.csv"
+    table.write_text("v\n1\n")
+    other = figures / "figure_02_y.png"
+    other.write_bytes(b"png")
+    assert pipeline.record_results("03_poverty", stamps, [table], root=tmp_path) == []
+    assert pipeline.record_results("02_describe", stamps, [other], root=tmp_path) == []
+    stems = ["02_describe", "03_poverty"]
+    assert pipeline.changed_results(stems, stamps, root=tmp_path) == {}
+    os.utime(table, ns=(10**18, 10**18))  # touched, same bytes: no change
+    assert pipeline.changed_results(stems, stamps, root=tmp_path) == {}
+    table.write_text("v\n2\n")  # e.g. papermill -p before this was prevented
+    assert pipeline.changed_results(stems, stamps, root=tmp_path) == {"03_poverty": ["figures/table_03a_x.csv"]}
+    deps = {"01_ingest": [], "02_describe": ["01_ingest"], "03_poverty": ["01_ingest"],
+            "08_conclusions": ["02_describe", "03_poverty"]}
+    assert run._results_changed_outside(deps, [], stamps) == ["03_poverty", "08_conclusions"]
+    err = capsys.readouterr().err
+    assert "figures/table_03a_x.csv: changed since 03_poverty wrote it" in err
+    assert "re-running 03_poverty restores it" in err
+    # a file no chapter writes is named, with what to do (once every chapter has a record)
+    (figures / "My Plot final.png").write_bytes(b"x")
+    for stem in ("01_ingest", "08_conclusions"):
+        pipeline.record_results(stem, stamps, [], root=tmp_path)
+    assert pipeline.unowned_results(list(deps), stamps, root=tmp_path) == ["figures/My Plot final.png"]
+    run._results_changed_outside(deps, [], stamps)
+    assert "figures/My Plot final.png: no chapter writes this file" in capsys.readouterr().err
+    # a file a chapter stopped writing is returned, to be named
+    assert pipeline.record_results("02_describe", stamps, [], root=tmp_path) == ["figures/figure_02_y.png"]
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('{"cells": [', "is not a notebook: invalid JSON at line 1, column 12"),
+    ('{"metadata": {}}', 'is not a notebook: the JSON has no list of "cells"'),
+    ('{"cells": [], "nbformat": 3}', "is not a notebook in format 4"),
+])
+def test_an_invalid_notebook_is_refused_naming_the_file(tmp_path, capsys, text, problem):
+    from carerates import run
+
+    bad = tmp_path / "11_referee.ipynb"
+    bad.write_text(text)
+    with pytest.raises(DataError, match=problem) as err:
+        pipeline.dependencies(bad)
+    assert str(bad) in str(err.value)
+    assert run.main(["--make", str(bad)]) == 2
+    assert f"run: {bad}: {problem}" in capsys.readouterr().err

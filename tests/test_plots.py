@@ -262,3 +262,26 @@ def test_importing_plots_does_not_import_seaborn():
     code = "import sys, carerates.plots; print('seaborn' in sys.modules, 'matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_label_flags_a_code_without_words_and_refuses_it_when_strict(monkeypatch):
+    monkeypatch.setattr(plots, "UNLABELLED", set())
+    assert plots.label("South East") == "South East"  # words pass
+    assert plots.label("low_income_pct", prose=True) == "children in low-income families"
+    assert plots.label("population_0_17") == "population_0_17"  # the default: flagged, not refused
+    assert plots.UNLABELLED == {"population_0_17"}
+    with pytest.raises(ValueError, match=r"no label for the code 'population_0_17'.*add it to carerates.plots.LABELS"):
+        plots.label("population_0_17", strict=True)
+    monkeypatch.setattr(plots, "STRICT_LABELS", True)  # what a new chapter's template sets
+    with pytest.raises(ValueError, match="population_0_17"):
+        plots.label("population_0_17")
+    monkeypatch.setitem(plots.LABELS, "population_0_17", "children aged 0-17")
+    assert plots.label("population_0_17") == "children aged 0-17"
+
+
+def test_save_figure_refuses_a_name_results_md_does_not_allow(figures):
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match=r"'My Plot final.png' is not a result name RESULTS.md allows"):
+        plots.save_figure(fig, "My Plot final")
+    plt.close(fig)
+    assert not list(figures.iterdir())

@@ -25,9 +25,14 @@ def _files(folder: Path) -> list[str]:
 
 def test_same_files_rebuilt():
     rebuilt, committed = _files(paths.ROOT / REBUILT), _files(paths.FIGURES)
-    assert rebuilt == committed, (
-        f"only rebuilt: {sorted(set(rebuilt) - set(committed))}; "
-        f"only committed: {sorted(set(committed) - set(rebuilt))}")
+    new, stale = sorted(set(rebuilt) - set(committed)), sorted(set(committed) - set(rebuilt))
+    problems = []
+    if stale:
+        problems.append(f"in figures/ but no notebook writes them any more: {stale}; if that is intended, "
+                        f"delete them: git rm {' '.join('figures/' + n for n in stale)}")
+    if new:
+        problems.append(f"written by a notebook but not in figures/: {new}; run `make all` and commit them")
+    assert not problems, "\n".join(problems)
 
 
 def test_same_results_rebuilt():

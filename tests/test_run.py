@@ -108,6 +108,8 @@ def test_success_moves_outputs_and_strips_metadata(executed):
     assert interrupts == 0
     assert "KeyboardInterrupt" not in (root / "build" / "logs" / "99_ok.log").read_text()
 
+    # executed through papermill's execute_notebook (its nbclient engine, on the kernel started here)
+    assert run._PAPERMILL is not None and run._PAPERMILL.__name__ == "papermill"
     executed_nb = json.loads(source.read_text(encoding="utf-8"))
     assert "papermill" not in executed_nb["metadata"]
     for cell in executed_nb["cells"]:
@@ -214,8 +216,88 @@ def test_failure_leaves_nothing_behind(root, capsys):
     assert "Traceback" not in err
     assert not (root / "figures").exists()
     assert source.read_bytes() == before
-    assert files_under(root) == ["build/logs/99_fail.log", "notebooks/99_fail.ipynb"]
+    assert files_under(root) == ["build/logs/99_fail.log", "build/run.lock", "notebooks/99_fail.ipynb"]
     assert "RuntimeError" in (root / "build" / "logs" / "99_fail.log").read_text()
+    # the last lines say what failed, where, and what to do; none completed, so no "others' results"
+    last = err.strip().splitlines()[-3:]
+    assert last[0].startswith("FAILED: notebooks/99_fail.ipynb: cell 4")
+    assert last[1].startswith("No notebook completed; nothing was changed")
+    assert last[2].startswith("What to do: fix that cell of notebooks/99_fail.ipynb")
+    assert "others' results" not in err
+
+
+def test_a_failed_ingest_ends_with_the_file_and_what_to_do():
+    evalue = "/repo/data/raw/cla/2017_CLA.csv: line 4 (LA E06000001 Hartlepool), column 'CLA': not a number"
+    err = run.RunError(f"cell 5 (tables = ...) raised DataError: {evalue}", "DataError", evalue)
+    status = {"01_ingest": "failed", "02_describe": "not run", "03_poverty": "not run"}
+    text = run.failure_summary(status, {"01_ingest": err}, {}, 3.2)
+    lines = text.strip().splitlines()
+    assert lines[0] == f"FAILED: 01_ingest.ipynb: cell 5 (tables = ...) raised DataError: {evalue}"
+    assert lines[1] == "Not run, because a notebook they depend on failed: 02_describe, 03_poverty."
+    assert lines[2] == "No notebook completed; nothing was changed (3.2 s)."
+    assert lines[3].startswith("What to do: 01_ingest stopped on the file /repo/data/raw/cla/2017_CLA.csv")
+    assert "`make data`" in lines[3] and lines[3].endswith("build/logs/01_ingest.log")
+    # some completed: then, and only then, their results are said to be in place
+    some = run.failure_summary({**status, "02_describe": "ok"}, {"01_ingest": err}, {}, 1.0)
+    assert "1 of 3 notebook(s) completed; their results are in place" in some
+
+
+def test_a_second_default_run_waits_for_the_first(tmp_path):
+    """Two `make all` in one clone: the second waits (saying so) until the first releases the lock."""
+    held = run.lock_results(tmp_path, echo=lambda *a, **k: None)
+    code = ("import sys; from pathlib import Path; from carerates import run; "
+            "run.lock_results(Path(sys.argv[1])); print('ran', flush=True)")
+    second = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        assert second.poll() is None  # still waiting
+        held.close()  # the first run ends
+        out, err = second.communicate(timeout=60)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert out == "ran\n"
+    assert f"Waiting: process {os.getpid()} is already executing notebooks in this clone" in err
+
+
+def test_a_run_with_parameters_takes_no_lock(executed, root):
+    _, _, _, content, _ = executed
+    source = root / "notebooks" / "99_ok.ipynb"
+    source.write_bytes(content)
+    (root / "build").mkdir()
+    held = run.lock_results(root / "build", echo=lambda *a, **k: None)
+    try:
+        assert run.main([str(source), "-p", "value", "9"]) == 0  # would wait forever if it locked
+    finally:
+        held.close()
+
+
+def test_papermill_with_a_parameter_leaves_figures_alone(root):
+    """papermill (or any run outside the pipeline) writes results under build/runs/, never figures/;
+    a cell ending in a write stores no path."""
+    source = notebook(root / "notebooks" / "99_pm.ipynb", [
+        "import pandas as pd\nfrom carerates import results, plots",
+        "results.write_table(pd.DataFrame({'v': [value]}), 'table_99_pm')",
+        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nplots.save_figure(fig, 'figure_99_pm')",
+    ])
+    (root / "figures").mkdir()
+    (root / "figures" / "table_99_pm.csv").write_text("v\n1\n")
+    out = root / "out.ipynb"
+    env = {**os.environ, "CARERATES_ROOT": str(root)}
+    done = subprocess.run([sys.executable, "-m", "papermill", "--log-level", "ERROR", str(source), str(out),
+                           "-p", "value", "2"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (root / "figures" / "table_99_pm.csv").read_text() == "v\n1\n"  # the committed result
+    assert files_under(root / "figures") == ["table_99_pm.csv"]
+    runs = root / "build" / "runs" / "outside-make" / "figures"
+    assert (runs / "table_99_pm.csv").read_text() == "v\n2\n"
+    assert (runs / "figure_99_pm.png").is_file()
+    cells = json.loads(out.read_text())["cells"]
+    outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "execute_result"]  # no PosixPath stored
+    notice = "".join("".join(o.get("text", "")) for o in outputs)
+    assert "only `make all` writes figures/" in notice and "build/runs/outside-make/figures/" in notice
 
 
 def test_ctrl_c_stops_quietly_and_keeps_nothing(root):

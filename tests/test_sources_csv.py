@@ -38,7 +38,17 @@ def test_sources_csv_is_well_formed():
             assert r["url"] == (f"{fetch.DEFAULT_DOWNLOAD_BASE}/{r['repository']}/{r['commit']}/"
                                 f"{quote(r['path'])}"), r["file"]
             assert len(r["commit"]) == 40
-        else:  # only the two files compiled for the mirror lack a public address
+        # the official page of the release beside the copy: an official address, or a title
+        # and publisher said to be unconfirmed, never a made-up address
+        page = r["official_page"]
+        official = ("https://www.gov.uk/", "https://explore-education-statistics.service.gov.uk/",
+                    "https://www.ons.gov.uk/", "https://www.nomisweb.co.uk/", "https://geoportal.statistics.gov.uk/",
+                    "https://fingertips.phe.org.uk/")
+        assert page.startswith(official) or "address not confirmed" in page or page.startswith("none: compiled"), \
+            r["file"]
+        if page.startswith("none: compiled"):
+            assert "compiled" in r["publisher"], r["file"]
+        if not r["url"]:  # only the two files compiled for the mirror lack a public address
             assert r["file"].split("/")[0] in {"innovation", "lookups"}, r["file"]
             assert "compiled" in r["publisher"] and "compiled" in r["licence"]
 

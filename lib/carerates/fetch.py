@@ -46,7 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable
 
 from .errors import DataError
-from .paths import DATA, RAW, ROOT
+from .paths import DATA, RAW, ROOT, case_twin
 
 #: Where the public copies live; ``$CARERATES_DOWNLOAD_BASE`` replaces it.
 DEFAULT_DOWNLOAD_BASE = "https://raw.githubusercontent.com"
@@ -54,14 +54,20 @@ DEFAULT_DOWNLOAD_BASE = "https://raw.githubusercontent.com"
 MIRROR_DOCS = ("README.md", "ORIGINS.csv", "SHA256SUMS")
 #: Committed list of the raw files, their origin and checksum (for ``--download``).
 SOURCES = DATA / "sources.csv"
+#: ``official_page``: the publisher's page for the release, or (where the release's own address
+#: could not be confirmed) the official series or site page that lists it, followed by the words
+#: "address not confirmed"; or, for a file compiled for the mirror, "none: compiled ...". The
+#: ``repository``/``commit``/``path``/``url`` columns name the public copy actually fetched.
 SOURCE_COLUMNS = [
-    "file", "publisher", "release", "holds", "licence",
+    "file", "publisher", "release", "holds", "licence", "official_page",
     "repository", "commit", "path", "url", "sha256", "bytes",
 ]
 STATE_NAME = ".fetch-state.json"
 _TMP_SUFFIX = ".fetch-tmp"
 _CHUNK = 1 << 20
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+#: The checksum of zero bytes: a list giving it for a release lists an empty file.
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,8 @@ def sha256_of(path: str | Path) -> tuple[str, int]:
 
 def _mismatch(entry: Entry, sha: str, size: int, manifest: str) -> str | None:
     """What is wrong with bytes of this checksum and size, or None if they are right."""
+    if size == 0 and sha != entry.sha256:
+        return f"is empty (0 bytes); {manifest} expects {entry.size if entry.size is not None else 'some'} bytes"
     if entry.size is not None and size != entry.size:
         return (f"size differs from {manifest}: expected {entry.size} bytes, got {size} "
                 f"(sha256 expected {entry.sha256}, got {sha})")
@@ -379,7 +387,15 @@ def _cross_check(listed: list[Entry], sources: Path, mirror: Path) -> tuple[list
         problems.append(DataError(mirror / rel, f"in the mirror's SHA256SUMS but not listed in {name} "
                                                 "(add it there with its origin and checksum, or remove it)"))
     for rel in sorted(set(known) & set(mirrored)):
-        if known[rel].sha256 != mirrored[rel].sha256:
+        if known[rel].sha256 != mirrored[rel].sha256 and (mirrored[rel].sha256 == EMPTY_SHA256
+                                                           or (mirror / rel).is_file()
+                                                           and (mirror / rel).stat().st_size == 0):
+            problems.append(DataError(mirror / rel, f"is empty (0 bytes) in the mirror, and the mirror's SHA256SUMS "
+                                                    f"gives the checksum of an empty file; {name} expects "
+                                                    f"{known[rel].size if known[rel].size is not None else 'some'} "
+                                                    "bytes: restore the file in the mirror (and its line in "
+                                                    "SHA256SUMS), or use --download"))
+        elif known[rel].sha256 != mirrored[rel].sha256:
             problems.append(DataError(mirror / rel, f"the mirror's SHA256SUMS gives sha256 {mirrored[rel].sha256}, "
                                                     f"{name} gives {known[rel].sha256}: a different release?"))
     return problems, {Path(str(p.path)).relative_to(mirror).as_posix() for p in problems}
@@ -423,6 +439,11 @@ def copy_from_mirror(mirror: str | Path | None = None, dest: str | Path = RAW,
     def copy_one(entry: Entry, target: Path) -> None:
         origin = mirror / entry.file
         if not origin.is_file():
+            twin = case_twin(origin)
+            if twin is not None:
+                raise DataError(origin, f"missing in the mirror, but {twin.name} differs from its name only in "
+                                        "case (file names are case-sensitive): rename it back to "
+                                        f"{origin.name} in the mirror")
             raise DataError(origin, f"missing in the mirror (listed in {mirror / 'SHA256SUMS'})")
         with origin.open("rb") as handle:
             _install(handle, target, entry, "SHA256SUMS", origin)
@@ -519,7 +540,11 @@ def verify(dest: str | Path = RAW, entries: Iterable[Entry] | None = None,
     for entry in entries or []:
         target = dest / entry.file
         if not target.is_file():
-            report.problems.append(DataError(target, "missing (run `make data`)"))
+            twin = case_twin(target)
+            report.problems.append(DataError(target, "missing (run `make data`)" if twin is None else
+                                             f"missing, but {twin.name} differs from its name only in case "
+                                             f"(file names are case-sensitive): rename it back to {target.name}, "
+                                             "or delete it and run `make data`"))
             continue
         sha, size = sha256_of(target)
         problem = _mismatch(entry, sha, size, manifest)
@@ -586,7 +611,9 @@ def stale_reason(dest: str | Path = RAW, sources: str | Path = SOURCES,
         if state.is_current(target, entry):
             continue
         if not target.is_file():
-            return f"{entry.file} is missing from {_display(dest)}", downloaded
+            twin = case_twin(target)
+            renamed = f" ({twin.name} beside it differs only in case: a renamed copy)" if twin is not None else ""
+            return f"{entry.file} is missing from {_display(dest)}{renamed}", downloaded
         sha, size = sha256_of(target)
         if sha != entry.sha256:
             return (f"{entry.file} was changed after it was verified (sha256 {sha}, {size} bytes; "

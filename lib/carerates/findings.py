@@ -12,6 +12,7 @@ U as a whole number with a thousands separator.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 ALPHA = 0.05
@@ -246,10 +247,13 @@ def slope_sentence(row: Mapping, label: str, unit: str, outcome: str = "children
         return f"The model could not estimate {label}."
     signed = lambda v: f"{float(v):+.{digits}f}".replace("-", "\u2212")  # noqa: E731
     numbers = ", ".join(x for x in (f"{signed(est)}", fmt_ci(low, high, fmt=signed), fmt_p(_get(row, "p_value"))) if x)
+    # "one percentage point" -> "One percentage point more ..."; a unit that says "more" itself
+    # ("a percentage point more") is not given a second one
+    step = _cap(unit) if re.search(r"\bmore\b", unit) else f"{_cap(unit)} more"
     if ci_excludes(low, high, 0.0):
         more = "more" if float(est) > 0 else "fewer"
-        return f"{_cap(unit)} more {label} went with {abs(float(est)):.{digits}f} {more} {outcome} ({numbers})."
-    return f"{_cap(unit)} more {label} went with no clear change in {outcome} ({numbers})."
+        return f"{step} {label} went with {abs(float(est)):.{digits}f} {more} {outcome} ({numbers})."
+    return f"{step} {label} went with no clear change in {outcome} ({numbers})."
 
 
 def ordinal(k: int) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .paths import output_path, readable_path
+from .paths import WrittenPath, case_twin, output_path, readable_path
 
 # Text columns (dtype ``str``) keep their values as Python strings rather than in pyarrow
 # arrays: the readers of the releases walk cells and names one at a time, which
@@ -79,20 +79,34 @@ def parse_numbers(values: pd.Series, path: str | Path, column: str) -> pd.Series
 
 
 _GSS_CELL = re.compile(r"^E(0[6-9]|10|12|92)\d{6}$")
+#: LA codes (unitary, district, metropolitan, London, county), preferred over a row's region
+#: (E12) or country (E92) code: an EES row holds all three.
+_LA_GSS_CELL = re.compile(r"^E(0[6-9]|10)\d{6}$")
 _NAME_HEADERS = ("la_name", "geog_n", "area_name", "la name", "local authority", "name")
+_CODE_HEADERS = ("new_la_code", "la_code", "gss", "gss_code", "geog_c", "area_code", "la code")
 
 
 def _la_of(header: list[str], cells: list[str]) -> str:
-    """The LA code (and name) in one row, from its GSS-like cell and a name column."""
-    code = next((c.strip() for c in cells if _GSS_CELL.match(str(c).strip())), "")
+    """The LA code (and name) in one row, from its LA code column or GSS-like cell and a name column.
+
+    The code is the one in a column named as an LA code, else the row's first LA-level
+    code, else (a region or England row) its first region or country code: never
+    England's code beside an LA's name.
+    """
+    stripped = [str(c).strip() for c in cells]
     lowered = [str(h).strip().lower() for h in header]
+    code = next((stripped[lowered.index(h)] for h in _CODE_HEADERS
+                 if h in lowered and lowered.index(h) < len(stripped)
+                 and _GSS_CELL.match(stripped[lowered.index(h)])), "")
+    code = code or next((c for c in stripped if _LA_GSS_CELL.match(c)), "") \
+        or next((c for c in stripped if _GSS_CELL.match(c)), "")
     name = ""
     for wanted in _NAME_HEADERS:
         if wanted in lowered and lowered.index(wanted) < len(cells):
-            name = str(cells[lowered.index(wanted)]).strip()
+            name = stripped[lowered.index(wanted)]
             break
     if not header and code:  # a sheet row: the first wordy cell after the code
-        after = [str(c).strip() for c in cells[[str(c).strip() for c in cells].index(code) + 1:]]
+        after = stripped[stripped.index(code) + 1:]
         name = next((c for c in after if re.search(r"[A-Za-z]{3}", c)), "")
     text = " ".join(t for t in (code, name) if t and t.lower() != "nan")
     return f" (LA {text})" if text else ""
@@ -168,12 +182,38 @@ def locate_value(path: str | Path, column: str, label, value) -> str | None:
     return None
 
 
+def missing_file_problem(path: str | Path, fix: str = "run `make data` to fetch the raw files") -> str:
+    """The words for a file that is not there: a case-only rename said as such."""
+    twin = case_twin(path)
+    if twin is not None:
+        return (f"file is missing, but {twin} differs from its name only in case (file names are "
+                f"case-sensitive): rename it back to {Path(path).name}, or delete it and {fix}")
+    return f"file is missing ({fix})"
+
+
 def require_file(path: str | Path) -> Path:
     """The path, if the file exists; else a DataError telling how to get it."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(path, "file is missing (run `make data` to fetch the raw files)")
+        raise DataError(path, missing_file_problem(path))
     return path
+
+
+def require_text(path: str | Path, encoding: str = "utf-8") -> None:
+    """Stop naming the line if ``path`` is not valid ``encoding`` (a byte offset helps nobody).
+
+    Called when a decoder failed: re-reads the file line by line to find where.
+    """
+    raw = Path(path).read_bytes()
+    for number, line in enumerate(raw.splitlines(keepends=True), start=1):
+        try:
+            line.decode(encoding.replace("-sig", "") if number > 1 else encoding)
+        except UnicodeDecodeError as err:
+            bad = line[err.start:err.end]
+            raise DataError(path, f"line {number}, character {len(line[:err.start].decode(encoding, 'replace')) + 1}: "
+                                  f"byte {bad.hex(' ')} is not {encoding.upper().replace('-SIG', '')} text; "
+                                  "the file was saved in another encoding (Windows-1252?): get the release "
+                                  "again with `make data`, or re-save it as UTF-8") from None
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], path: str | Path) -> None:
@@ -192,9 +232,14 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("encoding", "latin-1")
+    if path.stat().st_size == 0:
+        raise DataError(path, "is empty (0 bytes): get the release again with `make data`")
     try:
         return pd.read_csv(path, **kwargs)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as err:
+    except UnicodeDecodeError:
+        require_text(path, kwargs["encoding"])
+        raise DataError(path, f"cannot be read as {kwargs['encoding']} text") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
         raise DataError(path, f"cannot be read as CSV ({err})") from None
 
 
@@ -296,7 +341,7 @@ def write_bytes(content: bytes, path: str | Path) -> Path:
     Untouched files keep their modification time, so ``make`` does not rebuild
     what depends on an output that did not change.
     """
-    target = output_path(Path(path))
+    target = WrittenPath(output_path(Path(path)))
     if target.is_file() and target.stat().st_size == len(content) and target.read_bytes() == content:
         return target
     with atomic_write(path) as handle:

@@ -55,6 +55,7 @@ __all__ = [
     "single_and_joint",
     "predicted_rates",
     "tidy",
+    "as_fit",
     "glance",
     "vif",
     "influence",
@@ -632,15 +633,50 @@ def _clean_term(term: str) -> str:
     return term
 
 
-def tidy(fit: Fit, model_name: str | None = None) -> pd.DataFrame:
-    """One row per coefficient: ``model, term, estimate, std_error, ci_low, ci_high, p_value``.
+def _is_count_model(result) -> bool:
+    """Whether a statsmodels result is of a model with a log link for a count (Poisson, NB)."""
+    from statsmodels.discrete.discrete_model import CountModel
 
-    Count models add ``rate_ratio, rr_ci_low, rr_ci_high`` (the exponentiated
-    estimate and interval). Terms keep the model's order (intercept, predictors
-    in the order given, then factor levels as ``region: North East``), so the
-    table is deterministic. For a within model only the predictors are
+    model = getattr(result, "model", None)
+    family = getattr(model, "family", None)
+    if isinstance(model, CountModel):
+        return True
+    return family is not None and isinstance(family, (families.Poisson, families.NegativeBinomial)) \
+        and isinstance(family.link, families.links.Log)
+
+
+def as_fit(result, name: str | None = None) -> Fit:
+    """Any statsmodels results object as a :class:`Fit`, so :func:`tidy` and :func:`glance` take it.
+
+    Poisson and negative binomial fits (GLM or discrete) are ``kind="count"`` (``tidy`` adds
+    rate ratios); anything else ``"linear"``. Only the mean-model coefficients are reported:
+    a MixedLM's fixed effects (``fe_params``: not its variance components, "Group Var"), a
+    discrete negative binomial's coefficients without ``alpha``. ``n`` is ``result.nobs``.
+    """
+    model = result.model
+    params = pd.Series(result.params)
+    if hasattr(result, "fe_params"):  # MixedLM: the variance parameters follow the fixed effects
+        terms = list(pd.Series(result.fe_params).index)
+    else:
+        terms = [t for t in params.index if t != "alpha"]
+    formula = getattr(model, "formula", None) or ""
+    return Fit(name=name or type(model).__name__.lower(), kind="count" if _is_count_model(result) else "linear",
+               result=result, data=pd.DataFrame(), n=int(result.nobs), n_dropped=0, dropped=[],
+               formula=str(formula), terms=terms)
+
+
+def tidy(fit, model_name: str | None = None) -> pd.DataFrame:
+    """One row per coefficient: ``model, term, estimate, std_error, ci_low, ci_high, p_value, n``.
+
+    ``fit``: a :class:`Fit` of these helpers, or any statsmodels results object (OLS, GLM,
+    discrete Poisson/NB, MixedLM, ...: see :func:`as_fit`). Count models add ``rate_ratio,
+    rr_ci_low, rr_ci_high`` (the exponentiated estimate and interval). Terms keep the model's
+    order (intercept, predictors in the order given, then factor levels as ``region: North
+    East``), so the table is deterministic. For a within model only the predictors are
     reported (the fixed effects are nuisance parameters). Intervals are 95%.
     """
+    if not isinstance(fit, Fit):
+        fit = as_fit(fit, model_name)
     result = fit.result
     params = pd.Series(result.params)
     bse = pd.Series(result.bse, index=params.index)

@@ -108,6 +108,63 @@ def create_notebook(name: str, title: str | None = None, number: int | None = No
     return target
 
 
+FINDINGS_TEST = '''"""Key findings of chapter {number} ({stem}.ipynb): started by `make notebook`, to fill in.
+
+What a findings test does (docs/DEVELOPING.md, Tests): read the chapter's key results from
+figures/, assert what the chapter reports (direction, size, N), and regenerate each sentence
+the notebook shows from those files with carerates.findings, so a sentence and its table
+can never disagree. The last test checks the template's worked example: replace it with
+your own findings once you have replaced the example.
+"""
+import re
+
+import pandas as pd
+
+from carerates import findings, paths, plots
+
+NOTEBOOK = paths.NOTEBOOKS / "{stem}.ipynb"
+CHAPTER = "{number}"
+
+
+def test_the_chapter_writes_its_results_under_its_number():
+    mine = [p.name for p in paths.FIGURES.iterdir() if re.match(rf"^(figure|table|tests)_{{CHAPTER}}", p.name)]
+    assert mine, f"nothing in figures/ starts with figure_{{CHAPTER}}, table_{{CHAPTER}} or tests_{{CHAPTER}}: run `make all`"
+
+
+def test_the_findings_are_generated_sentences():
+    shown = findings.markdown_outputs(NOTEBOOK)
+    assert any(text.startswith("**Finding.**") for text in shown), (
+        f"{{NOTEBOOK.name}} shows no generated finding: end each analysis cell with show(f'**Finding.** ...')")
+
+
+def test_the_worked_example_finding():  # replace with your chapter's findings
+    coefs = pd.read_csv(paths.figure(f"table_{{CHAPTER}}b_example_ols.csv")).set_index("term")
+    term = "low_income_pct"  # predictors[0] in the parameters cell
+    sentence = findings.slope_sentence(coefs.loc[term], plots.label(term, prose=True), "one standard deviation")
+    expected = f"**Finding.** {{sentence}} OLS with region effects, N = {{int(coefs.loc[term, 'n'])}} LAs."
+    assert expected in findings.markdown_outputs(NOTEBOOK)
+'''
+
+
+def findings_test_stub(notebook: Path, tests_dir: Path | None = None) -> Path | None:
+    """Start ``tests/test_findings_<name>.py`` for a new chapter; None if one exists (never
+    overwritten) or there is no ``tests/`` folder beside ``notebooks/`` (default ``tests_dir``)."""
+    match = _CHAPTER.match(Path(notebook).name)
+    if not match:
+        raise ValueError(f"{notebook}: not a chapter name NN_name.ipynb")
+    tests_dir = Path(tests_dir) if tests_dir is not None else Path(notebook).resolve().parent.parent / "tests"
+    if not tests_dir.is_dir():
+        return None
+    target = tests_dir / f"test_findings_{match.group(2)}.py"
+    text = FINDINGS_TEST.format(number=match.group(1), stem=Path(notebook).stem)
+    try:
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        return None
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start a new chapter notebook from notebooks/_template.ipynb.")
     parser.add_argument("name", help="short name in lower case, e.g. poverty_models")
@@ -124,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         shown = path
     print(f"created {shown}")
+    test = findings_test_stub(path)
+    if test is not None:
+        print(f"created {test.relative_to(paths.ROOT) if test.is_relative_to(paths.ROOT) else test}: "
+              "its findings test, to fill in as the results settle (`make test` runs it)")
     print("It is part of `make all` and `make test` already. Next: write the question and the analysis;")
     print('if it reads the results of other chapters, list them in its metadata: "carerates": {"depends": '
           '["01_ingest", ...]} (default: 01_ingest).')

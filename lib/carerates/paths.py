@@ -11,6 +11,12 @@ Two environment variables redirect *writes* (never raw reads):
   failing run leaves no half-written output behind.
 - ``CARERATES_FIGURES``: write figures and tables to another folder (``make
   test`` uses it to rebuild them beside the committed ones and compare bytes).
+
+Only the pipeline's default run writes ``figures/``. Any other run (papermill,
+nbconvert, JupyterLab, a script: neither variable set) that writes a figure or
+table writes it under ``build/runs/outside-make/figures/`` instead, and says so once
+on stderr: a run with other parameters never replaces a committed result. (Reads
+still come from ``figures/``, except a file this very process wrote.)
 """
 from __future__ import annotations
 
@@ -35,6 +41,21 @@ RAW = DATA / "raw"
 PROCESSED = DATA / "processed"
 FIGURES = ROOT / "figures"
 NOTEBOOKS = ROOT / "notebooks"
+#: Where a run outside the pipeline puts what it would have written to ``figures/``.
+OUTSIDE_RUNS = ROOT / "build" / "runs" / "outside-make"
+_redirected: set[Path] = set()
+
+
+class WrittenPath(type(Path())):
+    """The path a writer returns (``io.write_*``, ``results.write_table``, ``plots.save_figure``).
+
+    An ordinary path in code, but a cell ending in a write shows (and so stores) nothing:
+    its value would be a temporary stage path, different on every run, that nbval would
+    then report as a mismatch.
+    """
+
+    def _ipython_display_(self) -> None:
+        return None
 
 
 def figures_dir() -> Path:
@@ -44,10 +65,23 @@ def figures_dir() -> Path:
 
 
 def output_path(path: Path) -> Path:
-    """Where a write to ``path`` should actually go (the stage, while staging)."""
+    """Where a write to ``path`` should actually go (the stage, while staging).
+
+    Outside the pipeline (no stage, no ``CARERATES_FIGURES``), a write into ``figures/``
+    goes to ``build/runs/outside-make/figures/`` (see the module's docstring).
+    """
     stage = os.environ.get("CARERATES_STAGE")
     path = Path(path).resolve()
     if not stage:
+        if not os.environ.get("CARERATES_FIGURES") and path.is_relative_to(FIGURES):
+            target = OUTSIDE_RUNS / "figures" / path.relative_to(FIGURES)
+            if not _redirected:
+                import sys
+
+                print(f"carerates: only `make all` writes figures/; this run's figures and tables go to "
+                      f"{OUTSIDE_RUNS.relative_to(ROOT)}/figures/", file=sys.stderr)
+            _redirected.add(target)
+            return target
         return path
     try:
         relative = path.relative_to(ROOT)
@@ -57,9 +91,45 @@ def output_path(path: Path) -> Path:
 
 
 def readable_path(path: Path) -> Path:
-    """Where to read ``path`` from: its staged copy if this run already wrote one."""
-    staged = output_path(path)
-    return staged if staged.exists() else Path(path)
+    """Where to read ``path`` from: its staged (or redirected) copy if this run already wrote one."""
+    path = Path(path)
+    if os.environ.get("CARERATES_STAGE"):
+        staged = output_path(path)
+        return staged if staged.exists() else path
+    resolved = path.resolve()
+    if resolved.is_relative_to(FIGURES):
+        target = OUTSIDE_RUNS / "figures" / resolved.relative_to(FIGURES)
+        if target in _redirected and target.exists():
+            return target
+    return path
+
+
+def case_twin(path: str | Path) -> Path | None:
+    """A file beside ``path`` whose name differs from it only in case (None if none, or if ``path`` exists).
+
+    File names are case-sensitive here: such a file was renamed (or unpacked) with other
+    capitals, and "missing" alone would not say how to fix it.
+    """
+    path = Path(path)
+    if path.exists():
+        return None
+    folder = path.parent
+    while not folder.is_dir() and folder != folder.parent:  # a folder renamed in case: look above
+        folder = folder.parent
+    try:
+        relative = path.relative_to(folder)
+    except ValueError:
+        return None
+    found = folder
+    for part in relative.parts:
+        try:
+            match = next((child for child in sorted(found.iterdir()) if child.name.lower() == part.lower()), None)
+        except OSError:
+            return None
+        if match is None:
+            return None
+        found = match
+    return found if found != path else None
 
 
 def raw(*parts: str) -> Path:

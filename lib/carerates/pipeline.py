@@ -15,6 +15,7 @@ Light on purpose (standard library only): ``make all`` asks it on every run.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -35,13 +36,30 @@ def chapters(folder: Path | None = None) -> list[Path]:
     return sorted(folder.glob(CHAPTER_GLOB))
 
 
+def read_notebook(path: Path) -> dict:
+    """A notebook file as a dict; ``DataError`` naming the file if it is not notebook JSON (nbformat 4)."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(path, f"is not a notebook: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except json.JSONDecodeError as err:
+        raise DataError(path, f"is not a notebook: invalid JSON at line {err.lineno}, column {err.colno} "
+                              f"({err.msg}); restore it with `git checkout -- {Path(path).name}` or fix it "
+                              "in an editor") from None
+    if not isinstance(content, dict) or not isinstance(content.get("cells"), list):
+        raise DataError(path, "is not a notebook: the JSON has no list of \"cells\"")
+    if content.get("nbformat") != 4:
+        raise DataError(path, f"is not a notebook in format 4 (nbformat is {content.get('nbformat')!r})")
+    return content
+
+
 def settings(notebook: Path) -> dict:
     """The ``carerates`` key of a notebook's metadata (``{}`` if absent)."""
     try:
-        content = json.loads(Path(notebook).read_text(encoding="utf-8"))
-        value = content.get("metadata", {}).get("carerates", {})
-    except (OSError, ValueError, AttributeError) as err:
+        content = read_notebook(notebook)
+    except OSError as err:
         raise DataError(notebook, f"cannot read the notebook ({err})") from None
+    value = content.get("metadata", {}).get("carerates", {})
     if not isinstance(value, dict):
         raise DataError(notebook, "metadata 'carerates' must be an object, e.g. {\"depends\": [\"01_ingest\"]}")
     return value
@@ -147,3 +165,74 @@ def stale(notebooks: list[Path], stamps: Path, root: Path | None = None,
                 or any(_mtime(stamp(d, stamps)) > own for d in deps[stem])):
             todo.add(stem)
     return [s for s in order(deps) if s in todo]
+
+
+# --- the result files each chapter wrote -----------------------------------------------------
+# ``build/stamps/<stem>.files.json``: ``{"figures/<name>": [size, mtime_ns, sha256]}`` for every
+# file under figures/ the chapter's last default run produced. With it the pipeline notices a
+# result changed by something else (papermill, an editor, a copy) instead of saying "Up to date",
+# and a file a chapter stopped writing.
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def results_record(stem: str, stamps: Path) -> Path:
+    return Path(stamps) / f"{stem}.files.json"
+
+
+def record_results(stem: str, stamps: Path, files: list[Path], root: Path | None = None) -> list[str]:
+    """Record the ``figures/`` files a chapter's run produced; return those it wrote last time but not now."""
+    root = Path(root) if root is not None else paths.ROOT
+    figures = root / "figures"
+    record = {}
+    for path in sorted(Path(f) for f in files):
+        if path.is_relative_to(figures) and path.is_file():
+            info = path.stat()
+            record[path.relative_to(root).as_posix()] = [info.st_size, info.st_mtime_ns, _sha256(path)]
+    before = read_results(stem, stamps)
+    target = results_record(stem, stamps)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    return sorted(name for name in before if name not in record and (root / name).exists())
+
+
+def read_results(stem: str, stamps: Path) -> dict[str, list]:
+    try:
+        value = json.loads(results_record(stem, stamps).read_text(encoding="utf-8"))
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def changed_results(stems: list[str], stamps: Path, root: Path | None = None) -> dict[str, list[str]]:
+    """``{stem: [files]}``: results in figures/ changed or removed since the chapter wrote them.
+
+    Only a file whose size or time differs is hashed; the same bytes touched is no change.
+    """
+    root = Path(root) if root is not None else paths.ROOT
+    changed: dict[str, list[str]] = {}
+    for stem in stems:
+        for name, (size, mtime, sha) in read_results(stem, stamps).items():
+            path = root / name
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                changed.setdefault(stem, []).append(name)
+                continue
+            if (info.st_size, info.st_mtime_ns) != (size, mtime) and (info.st_size != size or _sha256(path) != sha):
+                changed.setdefault(stem, []).append(name)
+    return changed
+
+
+def unowned_results(stems: list[str], stamps: Path, root: Path | None = None) -> list[str]:
+    """Files in figures/ that no chapter's last run wrote (once every chapter has a record)."""
+    root = Path(root) if root is not None else paths.ROOT
+    owned: set[str] = set()
+    for stem in stems:
+        if not results_record(stem, stamps).is_file():
+            return []  # not every chapter has run since records began: nothing can be said
+        owned |= set(read_results(stem, stamps))
+    figures = root / "figures"
+    found = sorted(p.relative_to(root).as_posix() for p in figures.rglob("*") if p.is_file()) if figures.is_dir() else []
+    return [name for name in found if name not in owned and not Path(name).name.startswith(".")]

@@ -102,14 +102,37 @@ PROSE_LABELS = {
 }
 
 
-def label(code: str, short: bool = False, prose: bool = False) -> str:
-    """The human label of a code name (itself if it has none): ``short`` for legends and
-    ticks, ``prose`` for sentences."""
+#: A column, model or test name (snake_case with an underscore): never shown to a reader as it is.
+_CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+#: Codes :func:`label` was asked for and had no words for, in this process (see ``STRICT_LABELS``).
+UNLABELLED: set[str] = set()
+#: When True, :func:`label` refuses a code it has no words for (a new chapter's template sets it).
+#: Off by default only because some chapters still show a few codes (e.g. ``cla_count`` in 09's
+#: coverage table); ``UNLABELLED`` lists those a kernel met.
+STRICT_LABELS = False
+
+
+def label(code: str, short: bool = False, prose: bool = False, strict: bool | None = None) -> str:
+    """The human label of a code name: ``short`` for legends and ticks, ``prose`` for sentences.
+
+    Words (``"South East"``, ``"rate"``) come back as they are. A code without a label
+    (``"population_0_17"``: snake_case, as columns are) is recorded in ``UNLABELLED`` and,
+    with ``strict`` (default ``STRICT_LABELS``), refused with what to do rather than shown to
+    readers: add it to ``LABELS`` (and ``SHORT_LABELS`` / ``PROSE_LABELS`` if needed).
+    """
     if prose and code in PROSE_LABELS:
         return PROSE_LABELS[code]
     if short and code in SHORT_LABELS:
         return SHORT_LABELS[code]
-    return LABELS.get(code, code)
+    if code in LABELS:
+        return LABELS[code]
+    if isinstance(code, str) and _CODE.match(code):
+        UNLABELLED.add(code)
+        if STRICT_LABELS if strict is None else strict:
+            raise ValueError(f"plots.label: no label for the code {code!r}, which a reader should not see: add it "
+                           f"to carerates.plots.LABELS as words with units, e.g. plots.LABELS[{code!r}] = \"...\" "
+                           "(in lib/carerates/plots.py, or in the notebook before its first use)")
+    return code
 
 
 #: Words that official LA names write in lower case when not first (ONS/GSS register).
@@ -487,10 +510,15 @@ def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None
 
     With ``alt`` (a sentence saying what the figure shows), the PNG is also displayed as
     the cell's output with ``{"image/png": {"alt": alt}}`` metadata, and the figure
-    is closed (``show=False`` to only save). Returns the path.
+    is closed (``show=False`` to only save). The name must follow RESULTS.md
+    (``results.NAME_RULES``: ``figure_NNx_<slug>``). Returns the path (a cell ending in this
+    call shows nothing more).
     """
     if not name.endswith(".png"):
         name += ".png"
+    from .results import check_name  # the names RESULTS.md allows
+
+    check_name(name)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
                 metadata={"Software": None})

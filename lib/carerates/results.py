@@ -53,10 +53,48 @@ def regional_summary(values: pd.Series, las: pd.DataFrame) -> pd.DataFrame:
     return table[SUMMARY_COLUMNS]
 
 
+_SLUG = r"[a-z0-9]+(_[a-z0-9]+)*"
+#: The file names ../shared/spec/RESULTS.md allows in figures/, with how each is written.
+NAME_RULES = (
+    ("figure_NNx_<slug>.png", re.compile(rf"^figure_\d{{2}}[a-z]?(_\d{{2}})?_{_SLUG}\.png$")),
+    ("table_NNx_<slug>.csv", re.compile(rf"^table_\d{{2}}[a-z]?(_\d{{2}})?_{_SLUG}\.csv$")),
+    ("tests_NN_<slug>.csv", re.compile(rf"^tests_\d{{2}}_{_SLUG}\.csv$")),
+    ("associations_<slug>.csv", re.compile(rf"^associations(_{_SLUG})?\.csv$")),
+    ("reproduction_<slug>.csv", re.compile(rf"^reproduction_{_SLUG}\.csv$")),
+)
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with a file name in ``figures/`` (None if RESULTS.md allows it).
+
+    NN is the chapter's two-digit number (or the report's figure/table number), x an
+    optional letter, <slug> lower-case letters and digits joined by single underscores.
+    """
+    if any(rule.match(name) for _, rule in NAME_RULES):
+        return None
+    allowed = ", ".join(shown for shown, _ in NAME_RULES)
+    return (f"{name!r} is not a result name RESULTS.md allows ({allowed}; NN: two digits, the chapter's "
+            "number; x: an optional letter; <slug>: lower-case letters, digits and single underscores, "
+            "no spaces): rename it where the notebook writes it (e.g. table_11a_referee_results.csv), "
+            "run `make all`, and `git rm` the old file")
+
+
+def check_name(name: str) -> None:
+    """Refuse a result name RESULTS.md does not allow (``ValueError`` saying the rule)."""
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(problem)
+
+
 def write_table(frame: pd.DataFrame, name: str) -> Path:
-    """A result table ``figures/<name>`` (CSV, full precision, deterministic)."""
+    """A result table ``figures/<name>`` (CSV, full precision, deterministic).
+
+    The name must follow RESULTS.md (:data:`NAME_RULES`, e.g. ``table_11a_referee_models``).
+    Returns the path written, which a notebook cell ending in this call does not show.
+    """
     if not name.endswith(".csv"):
         name += ".csv"
+    check_name(name)
     return write_csv(frame, paths.figure(name))
 
 

@@ -4,7 +4,9 @@
 
 One process drives every notebook: each runs in its own kernel (independent
 ones at the same time, up to ``--jobs``, default the number of cores), after the
-chapters it depends on (``carerates.pipeline``). ``--make`` runs only the
+chapters it depends on (``carerates.pipeline``). The cells are executed by
+papermill's ``execute_notebook`` (its nbclient engine), handed the kernel this
+driver started, and perhaps warmed, ahead of the notebook's turn. ``--make`` runs only the
 notebooks that are out of date (what ``make all`` uses).
 
 **All or nothing.** A kernel runs with ``CARERATES_STAGE`` pointing at a scratch
@@ -51,7 +53,14 @@ INJECTED = "injected-parameters"
 
 
 class RunError(Exception):
-    """A notebook could not run; the message says why, in one or two lines."""
+    """A notebook could not run; the message says why, in one or two lines.
+
+    ``ename`` / ``evalue``: the exception the failing cell raised (None if no cell did).
+    """
+
+    def __init__(self, message: str, ename: str | None = None, evalue: str | None = None):
+        super().__init__(message)
+        self.ename, self.evalue = ename, evalue
 
 
 class ParameterError(RunError):
@@ -256,6 +265,10 @@ def inject_parameters(notebook: dict, parameters: dict[str, object], kernel_name
     return notebook
 
 
+#: Kernels that mean "this environment's Python": the compendium's registered kernel is one.
+LOCAL_KERNELS = ("carerates", "python3")
+
+
 def run_name(notebook: Path, parameters: dict[str, object]) -> str:
     """``05_innovation-threshold=confirmed``: a folder name for a run with parameters."""
     parts = [notebook.stem]
@@ -299,15 +312,23 @@ def unchanged_result(target: Path, staged: Path) -> bool:
     return same(target, staged)
 
 
-def _move_staged(stage: Path, destination: Path) -> list[Path]:
-    """Move every staged file to its place under ``destination``; keep identical ones untouched."""
-    moved = []
+def _staged_targets(stage: Path, destination: Path) -> list[tuple[Path, Path]]:
+    """``(staged file, its place)`` for every file of a stage."""
+    pairs = []
     for staged in sorted(p for p in stage.rglob("*") if p.is_file()):
         relative = staged.relative_to(stage)
         if relative.parts[0] == "_external":
             target = Path("/").joinpath(*relative.parts[1:])
         else:
             target = destination / relative
+        pairs.append((staged, target))
+    return pairs
+
+
+def _move_staged(stage: Path, destination: Path) -> list[Path]:
+    """Move every staged file to its place under ``destination``; keep identical ones untouched."""
+    moved = []
+    for staged, target in _staged_targets(stage, destination):
         target.parent.mkdir(parents=True, exist_ok=True)
         if unchanged_result(target, staged):
             # unchanged, or in figures/ the same result at its stated precision (a value
@@ -351,6 +372,20 @@ WARM_IMPORTS = ("import numpy, pandas, scipy.stats, seaborn, matplotlib.pyplot\n
                 "import carerates.io, carerates.plots")  # what every chapter imports (not statsmodels)
 
 
+_PAPERMILL = None
+
+
+def _papermill():
+    """papermill, imported once per build (the first notebook to run pays for it)."""
+    global _PAPERMILL
+    if _PAPERMILL is None:
+        _quiet_imports()
+        import papermill
+
+        _PAPERMILL = papermill
+    return _PAPERMILL
+
+
 class Kernel:
     """One kernel for one notebook: started (and warmed) first, then runs the cells, then stops."""
 
@@ -379,28 +414,34 @@ class Kernel:
                 self.log.write(f"warm-up imports failed: {reply['content'].get('evalue')}\n")
 
     async def execute(self, content: dict) -> dict:
-        """Run every cell of ``content``; return the executed notebook (a dict). Raises RunError."""
-        import nbformat
-        from jupyter_core.utils import ensure_async
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
+        """Run every cell of ``content`` with papermill's ``execute_notebook`` on this (started,
+        perhaps warmed) kernel; return the executed notebook (a dict). Raises RunError.
 
-        nb = nbformat.reads(json.dumps(content), as_version=4)
-        client = NotebookClient(nb, km=self.km, timeout=None, allow_errors=False, record_timing=False)
-        client.kc = self.kc
-        client.reset_execution_trackers()
-        reply = await client.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
-        if reply is not None and "language_info" in reply["content"]:
-            nb.metadata["language_info"] = reply["content"]["language_info"]
-        for index, cell in enumerate(nb.cells):
+        papermill's nbclient engine takes the kernel manager (``km=``) and, not owning it, leaves
+        the kernel running for :meth:`stop`. It runs in a worker thread (its API is synchronous),
+        with ``cwd=None`` (the kernel started in the notebook's folder; papermill's ``cwd`` would
+        change the whole driver's directory) and the input and output in the stage folder.
+        """
+        papermill = _papermill()
+        work = Path(tempfile.mkdtemp(dir=self.log_path.parent, prefix=f".{self.notebook.stem}-"))
+        source, target = work / "input.ipynb", work / "output.ipynb"
+        source.write_text(json.dumps(content), encoding="utf-8")
+        try:
             try:
-                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-            except CellExecutionError as err:
-                self.log.write(f"\ncell {index + 1} failed:\n{err}\n")
-                first = _source(cell).strip().splitlines()[:1]
-                raise RunError(f"cell {index + 1} ({first[0][:60] if first else 'empty'}...) raised "
-                               f"{err.ename}: {err.evalue}") from None
-        return json.loads(nbformat.writes(nb))
+                nb = await asyncio.to_thread(
+                    papermill.execute_notebook, str(source), str(target), km=self.km, kernel_name="python3",
+                    progress_bar=False, request_save_on_cell_execute=False, record_timing=False,
+                    execution_timeout=None)
+            except papermill.PapermillExecutionError as err:
+                self.log.write(f"\ncell {err.cell_index + 1} failed:\n{err}\n")
+                first = str(err.source).strip().splitlines()[:1]
+                raise RunError(f"cell {err.cell_index + 1} ({first[0][:60] if first else 'empty'}...) raised "
+                               f"{err.ename}: {err.evalue}", err.ename, err.evalue) from None
+            import nbformat
+
+            return json.loads(nbformat.writes(nb))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     async def stop(self) -> None:
         """End the kernel at once (SIGKILL), as nbclient's ``shutdown_kernel="immediate"``.
@@ -447,16 +488,19 @@ class Job:
         self.content: dict | None = None
         self.kernel: Kernel | None = None
         self.stage_root: Path | None = None
+        #: result files its last run wrote but this one did not (stale, left in place)
+        self.dropped: list[str] = []
 
     def load(self) -> dict:
         """The notebook to execute: stored outputs' injected parameters removed, ours added."""
-        content = json.loads(self.notebook.read_text(encoding="utf-8"))
+        from .pipeline import read_notebook
+
+        content = read_notebook(self.notebook)
         # A previous run's injected parameters would silently override the defaults.
         content["cells"] = [c for c in content["cells"] if INJECTED not in _tags(c)]
         if self.parameters:
             check_parameters(content, self.parameters, self.notebook.name, years=data_years())
-            inject_parameters(content, self.parameters,
-                              content.get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
+            inject_parameters(content, self.parameters, "python3")
         self.content = content
         return content
 
@@ -473,7 +517,8 @@ class Job:
             env.pop("CARERATES_FIGURES", None)
         self.kernel = Kernel(self.notebook, env, build / "logs" / f"{self.notebook.stem}.log")
         kernel_name = (self.content or {}).get("metadata", {}).get("kernelspec", {}).get("name", "python3")
-        await self.kernel.start(kernel_name, warm=warm)
+        # The compendium's kernel is this environment's Python: no registration needed to build.
+        await self.kernel.start("python3" if kernel_name in LOCAL_KERNELS else kernel_name, warm=warm)
 
     async def finish(self) -> list[Path]:
         """Run the cells in the started kernel; on success move the staged files and write the notebook."""
@@ -481,13 +526,17 @@ class Job:
         try:
             executed = await self.kernel.execute(content)
             await self.kernel.stop()
+            produced = [target for _, target in _staged_targets(self.stage_root / "files", self.destination)]
             moved = _move_staged(self.stage_root / "files", self.destination)
             text = json.dumps(strip_volatile(executed), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
             if not (self.output.is_file() and self.output.read_text(encoding="utf-8") == text):
                 _write_atomic(self.output, text)
             if self.stamp is not None:
+                from . import pipeline
+
                 self.stamp.parent.mkdir(parents=True, exist_ok=True)
                 self.stamp.touch()
+                self.dropped = pipeline.record_results(self.notebook.stem, self.stamp.parent, produced)
             return moved
         finally:
             await self.abandon()
@@ -520,6 +569,32 @@ def _shown(path: Path) -> str:
         return str(Path(path).resolve().relative_to(paths.ROOT))
     except ValueError:
         return str(path)
+
+
+def lock_results(build: Path, echo=print):
+    """Hold ``build/run.lock`` while this process may write ``notebooks/`` and ``figures/``.
+
+    Two default runs at once in one clone (two ``make all``) would each do the whole work
+    and race on the stamps: the second waits, saying so, until the first is done, and then
+    finds what is still out of date (usually nothing). Runs with parameters write only
+    their own ``build/runs/`` folder and take no lock. Returns the open lock file (keep it).
+    """
+    import fcntl
+
+    handle = open(build / "run.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        echo(f"Waiting: {holder} is already executing notebooks in this clone (a second `make all`?); "
+             "this run continues when it ends (Ctrl-C to stop waiting).", file=sys.stderr, flush=True)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def _critical_first(jobs: list[Job], deps: dict[str, list[str]]) -> dict[str, tuple]:
@@ -584,12 +659,14 @@ class Cores:
 
 
 async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, echo=print,
-                  stopping: asyncio.Event | None = None) -> dict[str, str]:
+                  stopping: asyncio.Event | None = None, errors: dict | None = None) -> dict[str, str]:
     """Run ``jobs`` (each after those it depends on), ``parallel`` at a time.
 
     Returns ``{stem: "ok" | "failed" | "not run"}``; prints one line per notebook
-    (nothing more once ``stopping`` is set: the run was interrupted).
+    (nothing more once ``stopping`` is set: the run was interrupted). ``errors``, if
+    given, receives ``{stem: exception}`` for each notebook that failed.
     """
+    errors = errors if errors is not None else {}
     stopping = stopping or asyncio.Event()
     shout = echo
 
@@ -621,6 +698,7 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
 
     def failed_line(stem: str, err: BaseException) -> None:
         status[stem] = "failed"
+        errors[stem] = err
         if isinstance(err, RunError):
             echo(f"  {stem:<{width}}  FAILED: {err}\n  {'':<{width}}  nothing written; "
                  f"full log: {_shown(paths.ROOT / 'build' / 'logs' / (stem + '.log'))}", file=sys.stderr)
@@ -681,6 +759,9 @@ async def run_all(jobs: list[Job], deps: dict[str, list[str]], parallel: int, ec
             status[stem] = "ok"
             changed = f", {len(moved)} output file(s) changed" if moved else ""
             echo(f"  {stem:<{width}}  {busy:5.1f} s{changed}")
+            for name in getattr(job, "dropped", []):
+                echo(f"  {'':<{width}}  {name}: {stem} wrote it last time but no longer does; if that is "
+                     f"intended, delete it (`git rm {name}`)", file=sys.stderr)
         finally:
             if warmed:
                 warm_waiting.release()
@@ -735,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     build = paths.ROOT / "build"
     build.mkdir(exist_ok=True)
+    _lock = None if parameters else lock_results(build)  # held until this process ends
     clean_stale_stages(build)
 
     from . import pipeline
@@ -745,6 +827,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.make:
             deps = pipeline.graph(args.notebooks)
             todo = pipeline.stale(args.notebooks, build / "stamps", data_stamp=args.data_stamp)
+            todo = _results_changed_outside(deps, todo, build / "stamps")
             if not todo:
                 print("Up to date: notebooks/ and figures/ hold the results.")
                 return 0
@@ -763,15 +846,16 @@ def main(argv: list[str] | None = None) -> int:
     parallel = min(parallel, len(jobs))
     if len(jobs) > 1:
         print(f"Running {len(jobs)} notebooks, {parallel} at a time:")
-    status = asyncio.run(_main_task(jobs, deps, parallel))
+    errors: dict[str, BaseException] = {}
+    status = asyncio.run(_main_task(jobs, deps, parallel, errors))
     if status is None:
         print("\nInterrupted: the notebooks that had not finished wrote nothing.", file=sys.stderr)
         return 130
     failed = [stem for stem, s in status.items() if s != "ok"]
     elapsed = time.perf_counter() - start
     if failed:
-        print(f"{len(failed)} of {len(status)} notebook(s) did not complete ({elapsed:.1f} s); "
-              "the others' results are in place.", file=sys.stderr)
+        print(failure_summary(status, errors, {job.notebook.stem: job.notebook for job in jobs}, elapsed),
+              file=sys.stderr)
         return 1
     if parameters:
         print(f"Done in {elapsed:.1f} s. Results of this run: {_shown(jobs[0].destination)}/ "
@@ -782,11 +866,77 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def _main_task(jobs: list[Job], deps: dict[str, list[str]], parallel: int) -> dict | None:
+def _results_changed_outside(deps: dict[str, list[str]], todo: list[str], stamps: Path) -> list[str]:
+    """``todo`` plus each chapter whose results in figures/ something else changed, said so.
+
+    A run with other parameters outside the pipeline, or an edit, may have replaced a
+    committed result: its chapter re-runs, restoring it (its dependants then follow
+    Make's rule). A file in figures/ that no chapter wrote is named, with what to do.
+    """
+    from . import pipeline
+
+    done = [s for s in deps if s not in todo]
+    changed = pipeline.changed_results(done, stamps)
+    for stem, names in changed.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        print(f"{shown}: changed since {stem} wrote it (by a run outside `make all`?); "
+              f"re-running {stem} restores it.", file=sys.stderr)
+    for name in pipeline.unowned_results(list(deps), stamps):
+        print(f"{name}: no chapter writes this file (left over, or copied in?); delete it "
+              f"(`git rm {name}` if it is committed), or let a chapter write it.", file=sys.stderr)
+    if not changed:
+        return todo
+    wanted = set(todo) | set(changed)
+    for stem in pipeline.order(deps):  # the chapters that read a re-run one follow it
+        if any(d in wanted for d in deps[stem]):
+            wanted.add(stem)
+    return [s for s in pipeline.order(deps) if s in wanted]
+
+
+def failure_summary(status: dict[str, str], errors: dict[str, BaseException], where: dict[str, Path],
+                    elapsed: float) -> str:
+    """The last lines of a failed build: what failed, in which file, and what to do.
+
+    They repeat each failure (which may have scrolled away above the notebooks that
+    were then not run), say how many notebooks completed (none, some), and end with
+    the next step: fix the input file an ingest error names, or the notebook's cell.
+    """
+    done = [s for s, v in status.items() if v == "ok"]
+    skipped = [s for s, v in status.items() if v == "not run"]
+    lines = [""]
+    for stem, err in errors.items():
+        notebook = _shown(where.get(stem, Path(f"{stem}.ipynb")))
+        lines.append(f"FAILED: {notebook}: {err}")
+    if skipped:
+        lines.append(f"Not run, because a notebook they depend on failed: {', '.join(skipped)}.")
+    if done:
+        lines.append(f"{len(done)} of {len(status)} notebook(s) completed; their results are in place. "
+                     f"The failed ones changed nothing ({elapsed:.1f} s).")
+    else:
+        lines.append(f"No notebook completed; nothing was changed ({elapsed:.1f} s).")
+    for stem, err in errors.items():
+        log = _shown(paths.ROOT / "build" / "logs" / f"{stem}.log")
+        ename = getattr(err, "ename", None)
+        evalue = getattr(err, "evalue", None) or ""
+        if ename == "DataError":
+            named = evalue.split(": ", 1)[0] if ": " in evalue else "the input file"
+            lines.append(f"What to do: {stem} stopped on the file {named} (the problem is given after its name "
+                         "above). If it is a raw file, `make data` restores the releases (`make verify-data` "
+                         f"lists every altered one); then run `make all` again. Full traceback: {log}")
+        elif ename is not None:
+            lines.append(f"What to do: fix that cell of {_shown(where.get(stem, Path(stem)))} (open it with "
+                         f"`make lab`; full traceback: {log}), then run `make all` again.")
+        else:
+            lines.append(f"What to do: see {log}, then run `make all` again.")
+    return "\n".join(lines)
+
+
+async def _main_task(jobs: list[Job], deps: dict[str, list[str]], parallel: int,
+                     errors: dict | None = None) -> dict | None:
     """Run the jobs; on Ctrl-C or SIGTERM cancel them (each stops its kernel and stage)."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
-    task = asyncio.ensure_future(run_all(jobs, deps, parallel, stopping=stopping))
+    task = asyncio.ensure_future(run_all(jobs, deps, parallel, stopping=stopping, errors=errors))
 
     def stop() -> None:
         stopping.set()
