@@ -98,3 +98,26 @@ def test_a_column_of_text_and_numbers_compares_numbers_as_numbers(tmp_path):
     c.write_text("id,reproduced\nx,not significant\ny,0.0411615\n")
     assert compare.csv_differences(a, b) == []
     assert "'reproduced', data row 1" in compare.csv_differences(a, c)[0]
+
+
+def test_png_whose_words_changed_differs_even_when_few_pixels_move(tmp_path):
+    """A title's number 13.3 -> 18.0 moves few pixels; the words stored by save_figure catch it."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from carerates import plots
+
+    def saved(name, title):
+        fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+        ax.plot([0, 1], [0, 1])
+        ax.set_title(title, fontsize=5)
+        path = tmp_path / name
+        fig.savefig(path, format="png", metadata={"Software": None, "Description": plots.figure_text(fig)})
+        plt.close(fig)
+        return path
+
+    a, b = saved("a.png", "missed by 13.3% to 20.6%"), saved("b.png", "missed by 18.0% to 20.6%")
+    assert "missed by 13.3% to 20.6%" in compare.png_text(a).splitlines()
+    assert compare.png_differences(a, b, max_share=1.0)[0].startswith("the figure's text differs")
+    assert compare.png_differences(a, saved("c.png", "missed by 13.3% to 20.6%")) == []

@@ -13,7 +13,9 @@ PNG figures are compared byte for byte first (they are saved without metadata,
 so the same pixels give the same bytes), else pixel by pixel: a figure counts
 as the same if at most ``PNG_MAX_SHARE`` of its pixels differ by more than
 ``PNG_PIXEL_THRESHOLD``, which allows anti-aliased edges drawn a fraction of a
-pixel apart and nothing a reader could see (a changed word in a title fails).
+pixel apart and nothing a reader could see. The figure's words (``plots.save_figure`` stores
+every visible text in the PNG's "Description" chunk) must be equal to the letter, so a title
+whose number changed is a changed figure even when few pixels move.
 """
 from __future__ import annotations
 
@@ -72,6 +74,9 @@ def png_differences(committed: str | Path, rebuilt: str | Path, max_share: float
         return []
     from matplotlib import image
 
+    words = png_text(committed), png_text(rebuilt)
+    if words[0] != words[1]:
+        return [f"the figure's text differs: {_first_difference(*words)}"]
     a, b = image.imread(committed), image.imread(rebuilt)
     if a.shape != b.shape:
         return [f"image size differs: {a.shape} vs {b.shape}"]
@@ -81,6 +86,21 @@ def png_differences(committed: str | Path, rebuilt: str | Path, max_share: float
     if share > max_share:
         return [f"{share:.2%} of the pixels differ (at most {max_share:.2%} allowed)"]
     return []
+
+
+def png_text(path: str | Path) -> str:
+    """The figure's words as ``plots.save_figure`` stores them (its "Description" chunk; "" if none)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return str(image.info.get("Description", ""))
+
+
+def _first_difference(a: str, b: str) -> str:
+    for old, new in zip(a.splitlines() + [""] * len(b.splitlines()), b.splitlines() + [""] * len(a.splitlines())):
+        if old != new:
+            return f"{old!r} vs {new!r}"
+    return "(order)"
 
 
 def differences(committed: str | Path, rebuilt: str | Path) -> list[str]:

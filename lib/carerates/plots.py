@@ -505,6 +505,17 @@ def headline(fig, name: str, finding: str, subtitle: str, source: str, layout: b
              transform=offset_copy(fig.transFigure, fig=fig, y=-6, units="points"))
 
 
+def figure_text(fig) -> str:
+    """Every visible text of a figure (titles, labels, ticks, notes), one per line, in drawing order.
+
+    Saved in the PNG's "Description" chunk, so a rebuilt figure whose words or numbers changed
+    is a changed result even where its pixels differ by less than ``compare``'s tolerance.
+    """
+    from matplotlib.text import Text
+
+    return "\n".join(t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip())
+
+
 def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None) -> Path:
     """``figures/<name>.png`` with fixed metadata, so equal data give equal bytes.
 
@@ -521,7 +532,7 @@ def save_figure(fig, name: str, alt: str | None = None, show: bool | None = None
     check_name(name)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight",
-                metadata={"Software": None})
+                metadata={"Software": None, "Description": figure_text(fig)})
     content = buffer.getvalue()
     path = write_bytes(content, paths.figure(name))
     if show is None:
