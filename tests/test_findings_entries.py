@@ -2,6 +2,7 @@
 sentences regenerated from those files."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,3 +130,31 @@ def test_every_figure_has_alt_text():
         pytest.skip("notebook not built")
     alts = findings.image_alts(NOTEBOOK)
     assert len(alts) == 2 and all(a.startswith("Figure 11.") for a in alts)
+
+
+def test_loose_numbers_written_and_quoted(models, outputs):
+    """The medians, counts and ratios the sentences quote are values of the chapter's own files."""
+    summary = read("table_11d_summary.csv").set_index("measure")["value"]
+    main = row(models, "within_between")
+    assert summary["las_in_model"] == main["n_las"] and summary["la_years_in_model"] == main["n_obs"]
+    assert summary["la_years_possible"] == summary["analysis_units"] * 6
+    assert 0 < summary["las_poverty_rose"] <= summary["las_poverty_known_both_years"] <= summary["analysis_units"]
+    sentence = (f"The median LA's entry rate was {summary['median_entry_rate_2015']:.0f} per 100,000 children aged "
+                f"0-15 in 2015 and {summary['median_entry_rate_2020']:.0f} in 2020; its share of under-16s in relative "
+                f"low income {summary['median_poverty_pct_2015']:.1f}% and {summary['median_poverty_pct_2020']:.1f}%; "
+                f"{summary['las_poverty_rose']:.0f} of {summary['las_poverty_known_both_years']:.0f} LAs")
+    shown(outputs, sentence)
+    bands = models[models["model"].isin(ce.AGE_MODELS.values()) & (models["term"] == "poverty_within")]
+    assert summary["age_bands_sum_poverty_within"] == pytest.approx(bands["estimate"].sum(), rel=1e-5)
+    ratios = read("table_11e_robustness_ratios.csv").set_index("model")
+    assert list(ratios.index) == list(ce.ALTERNATIVES)
+    for model, got in ratios.iterrows():
+        fit = models[(models["model"] == model) & (models["term"] == "poverty_within")].iloc[0]
+        assert got["ratio_to_default"] == pytest.approx(fit["estimate"] / main["estimate"], rel=1e-5)
+        shown(outputs, f"{fit['estimate']:.1f} ({fit['ci_low']:.1f} to {fit['ci_high']:.1f}; "
+                       f"{got['ratio_to_default']:.2f} times the default)".replace("-0.0 ", "0.0 "))
+    check = read("tests_11_fe_check.csv")
+    unbalanced = check[check["sample"].str.startswith("unbalanced")]
+    np.testing.assert_allclose(unbalanced["difference"], unbalanced["within_between"] - unbalanced["twoway_fe"],
+                               atol=1e-5)  # both written at 6 significant digits
+    assert (check.loc[check["relative_difference"] == 0, "difference"] == 0).all()  # no machine-dependent digits

@@ -156,3 +156,53 @@ def test_what_the_trend_could_not_know():
                 f"{context.loc[last, 'uasc']:,.0f} while the total rose from {context.loc[2021, 'cla_total']:,.0f} to "
                 f"{context.loc[last, 'cla_total']:,.0f}")
     assert any(sentence in text for text in findings.markdown_outputs(NOTEBOOK))
+
+
+def test_loose_numbers_written_and_quoted():
+    """Each number a sentence quotes beyond tables 12a-12h is a value of table_12i/12j/12k, and the sentences
+    regenerate from those files."""
+    outputs = findings.markdown_outputs(NOTEBOOK)
+    summary = read("table_12j_summary.csv").set_index("measure")["value"]
+    assert summary["claim_2025_quoted"] == CLAIM_2025
+    # the pick's means (table 12k) are those of the plan's rule on table 12a
+    table = read("table_12a_backtest.csv")
+    choice = read("table_12k_method_choice.csv")
+    for level, methods, origins in (("national", pj.NATIONAL_CANDIDATES, range(2003, 2021)), ("la", pj.LA_METHODS, None)):
+        best, means = pj.pick(table, methods, level, origins) if origins else pj.pick(table, methods, level)
+        part = choice[choice["level"] == level].set_index("method")
+        np.testing.assert_allclose(part.loc[means.index, "mean_mape"], means.to_numpy(), rtol=1e-5)
+        assert list(part.index[part["best"]]) == [best]
+        digits = 2 if level == "national" else 1
+        fragment = "; ".join(f"{pj.LABELS[m]} {v:.{digits}f}%" for m, v in part.drop(best)["mean_mape"].items())
+        assert any(fragment in text for text in outputs), fragment
+    # the sum of the LA forecasts for 2030 (table 12c) and the UASC change (table 12h)
+    forecast = read("table_12c_forecast.csv")
+    la_2030 = forecast[(forecast["area"] != "England") & (forecast["year"] == 2030)]
+    assert summary["la_2030_forecasts"] == len(la_2030)
+    assert summary["la_2030_forecast_sum"] == pytest.approx(la_2030["forecast"].sum(), rel=1e-5)
+    assert any(f"LA forecasts for 2030 sum to {summary['la_2030_forecast_sum']:,.0f}" in t for t in outputs)
+    context = read("table_12h_context.csv").set_index("year")
+    last = int(context.dropna(subset=["uasc"]).index.max())
+    assert summary[f"uasc_change_2021_{last}"] == context.loc[last, "uasc"] - context.loc[2021, "uasc"]
+    assert any(f"UASC looked after rose by {summary[f'uasc_change_2021_{last}']:,.0f} and the other children "
+               f"looked after changed by {summary[f'cla_without_uasc_change_2021_{last}']:+,.0f}" in t for t in outputs)
+    # the overshoot of the trend readings (table 12b) and the median four-year growth (table 12d)
+    b = read("table_12b_england_2025.csv").set_index("method").drop("no_change")
+    over = 100 * (b["forecast_2025"] - b["actual_2025"]) / b["actual_2025"]
+    assert summary["trend_overshoot_2025_min_pct"] == pytest.approx(over.min(), rel=1e-4)
+    assert summary["trend_overshoot_2025_max_pct"] == pytest.approx(over.max(), rel=1e-4)
+    growth = read("table_12d_four_year_growth.csv")
+    assert summary["four_year_growth_median"] == pytest.approx(growth["growth_4y"].median(), rel=1e-4)
+    revisions = read("table_12i_revisions.csv")
+    np.testing.assert_allclose(revisions["difference_pct"],
+                               100 * revisions["difference"] / revisions["time_series_count"], rtol=1e-4)
+
+
+def test_no_number_typed_in_markdown():
+    """Chapter 12's Markdown cells carry no quantity: every number a reader sees is generated."""
+    from carerates import claims
+
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    typed = [(i, n) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+             for n, _, _ in claims.numbers("".join(c["source"]).replace("ARIMA(0,1,0)", "ARIMA"))]
+    assert not typed, typed
