@@ -42,16 +42,17 @@ from .errors import DataError
 from .io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
 from .las import OLD_GSS, normalise_name, NAME_ALIASES
 from .plots import official_name
+from .sources import innovation
 
 CACHE = paths.ROOT / "build" / "profile_cache" / "profile_data.pkl"
 
 #: Bumped when the precomputation changes, so an old cache is not reused.
-VERSION = 1
+VERSION = 2
 
 # ---------------------------------------------------------------------------- parameters
 #: Chapter 09's defaults (its parameters cell): the same joint model for every profile.
 MODEL = dict(rate_period=(2012, 2017), predictors=["low_income_pct", "unit_cost", "turnover_pct", "agency_pct"],
-             min_share=0.9, reference_region="South East", innovation_threshold="likely",
+             min_share=0.9, reference_region="South East", innovation_threshold="confirmed",
              ofsted_cutoff="2018-10-31")
 #: Draws of the simulated prediction interval, and its seed (fixed: profiles repeat exactly).
 DRAWS = 4000
@@ -320,7 +321,7 @@ def factor_table(panel: pd.DataFrame, la_table: pd.DataFrame, associations: pd.D
                           "n": int(innov.notna().sum()), "fifth": np.nan, "median": np.nan})
     test = tests.loc["innovation_level_2012_2017"]
     frames.append(frame.assign(factor="innovation", label="took part in the Innovation Programme, round 1 "
-                               f"({MODEL['innovation_threshold']} or confirmed)", unit="yes/no",
+                               f"({innovation.THRESHOLD_LABELS[MODEL['innovation_threshold']]})", unit="yes/no",
                                years="2014-2016", fmt="{:.0f}", test_id="innovation_level_2012_2017",
                                test=test["test"], statistic=float(test["statistic"]),
                                p_value=float(test["p_value"]),
@@ -730,7 +731,7 @@ def factor_sentences(data: ProfileData, gss: str) -> list[str]:
         if factor == "innovation":
             if pd.notna(r.value):
                 out.append(f"{name} {'took' if r.value else 'did not take'} part in round 1 of the Innovation "
-                           f"Programme ({MODEL['innovation_threshold']} or confirmed in the compiled list).")
+                           f"Programme ({innovation.THRESHOLD_LABELS[MODEL['innovation_threshold']]} in the compiled list).")
             continue
         if pd.isna(r.value):
             out.append(f"{_cap(r.label)} ({r.years}): no value for {name}.")
