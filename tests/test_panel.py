@@ -77,7 +77,9 @@ def test_la_table_uses_summaries_and_flags():
     assert la.loc["E06000001", "average_rate"] == pytest.approx(50 + 3)
     assert la.loc["E06000001", "window_rate"] == pytest.approx(50 + 3)  # 2015 only
     assert la.loc["E09000007", "turnover_pct"] == 20.0
-    assert la["innovation"].tolist() == [1, 0, 1]
+    assert la["innovation"].tolist() == [1, 0, 0]  # default threshold "confirmed" (analysis plan)
+    wider = pn.build_la_table(panel, tables, las, innovation_threshold="likely", ofsted_cutoff="2018-10-31")
+    assert wider["innovation"].tolist() == [1, 0, 1]
     assert la.loc["E06000001", "ofsted_overall"] == 2.0
     assert np.isnan(la.loc["E10000002", "ofsted_overall"])  # published after the cut-off
     assert la["london"].tolist() == ["not London", "Inner London", "not London"]
@@ -109,6 +111,17 @@ def test_duplicate_rows_raise():
 def test_data_dictionary_covers_the_panel():
     assert set(pn.PANEL_COLUMNS) <= set(pn.DATA_DICTIONARY["column"])
     assert not pn.DATA_DICTIONARY["column"].duplicated().any()
+
+
+def test_data_dictionary_describes_the_threshold_used():
+    text = lambda threshold: pn.data_dictionary(threshold).set_index("column").at["innovation", "description"]  # noqa: E731
+    assert pn.INNOVATION_THRESHOLD == "confirmed"
+    assert text("confirmed").endswith("(compiled list: confirmed only)")
+    assert text("likely").endswith("(compiled list: confirmed or likely)")
+    assert pn.DATA_DICTIONARY.equals(pn.data_dictionary())
+    assert not pn.DATA_DICTIONARY["description"].str.contains("{", regex=False).any()
+    with pytest.raises(ValueError, match="threshold"):
+        pn.data_dictionary("probable")
 
 
 # --- UASC and deprivation joins --------------------------------------------------------------------

@@ -16,7 +16,9 @@
 
 ``build_la_table(panel, tables, las, ...)`` summarises the panel per LA with
 :func:`carerates.summaries.average_level` (the study's period convention) and adds the
-Innovation Programme flag, the latest Ofsted SIF overall grade and region.
+Innovation Programme flag (default threshold ``INNOVATION_THRESHOLD``, "confirmed", the analysis
+plan's reading; ``data_dictionary(threshold)`` describes the flag at the threshold used), the latest
+Ofsted SIF overall grade and region.
 
 Both accept frames, so tests pass small synthetic tables; ``load_tables()`` reads the
 parquet files.
@@ -51,7 +53,7 @@ PANEL_COLUMNS = ["gss", "year", "region", "rate_per_10k", "cla_count", "populati
                  "low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
 PREDICTORS = ["low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
 
-DATA_DICTIONARY = pd.DataFrame([
+_DICTIONARY_ROWS = pd.DataFrame([
     ("gss", "LA code (2017 GSS; old Gateshead/Northumberland codes mapped)", "code", "las", "-"),
     ("year", "year ending 31 March", "year", "-", "2012-2017"),
     ("region", "DfE region, London split into Inner and Outer London", "category", "las (LAA1)", "2017"),
@@ -75,8 +77,7 @@ DATA_DICTIONARY = pd.DataFrame([
     ("window_count", "mean CLA count over the overlap window", "children", "cla_counts", "overlap window"),
     ("window_population", "mean child population over the overlap window", "children", "population",
      "overlap window"),
-    ("innovation", "LA took part in Round 1 Innovation Programme work (confirmed or likely)", "yes/no",
-     "innovation_round1", "2014-2016 round"),
+    ("innovation", "{innovation}", "yes/no", "innovation_round1", "2014-2016 round"),
     ("ofsted_overall", "latest SIF overall grade published by the cut-off (1 Inadequate .. 4 Outstanding)",
      "grade", "ofsted_sif", "2014-2018"),
     ("london", "Inner London, Outer London or not London", "category", "las", "2017"),
@@ -106,6 +107,24 @@ DATA_DICTIONARY = pd.DataFrame([
     ("share_not_white", "% of usual residents of all ages not in the White group", "%", "Census 2011 QS201EW",
      "27 March 2011"),
 ], columns=["column", "description", "unit", "source", "years"])
+
+#: The Innovation threshold of the analysis plan's "Readings of the study" (chapter 05's default).
+INNOVATION_THRESHOLD = "confirmed"
+
+
+def data_dictionary(innovation_threshold: str = INNOVATION_THRESHOLD) -> pd.DataFrame:
+    """The panel's and LA table's columns (``column, description, unit, source, years``), the
+    Innovation flag described at ``innovation_threshold`` (the words of 05's threshold labels)."""
+    innovation.counted_levels(innovation_threshold)  # an unknown threshold stops here
+    text = (f"LA funded by Round 1 of the Innovation Programme (compiled list: "
+            f"{innovation.THRESHOLD_LABELS[innovation_threshold]})")
+    out = _DICTIONARY_ROWS.copy()
+    out["description"] = out["description"].str.replace("{innovation}", text, regex=False)
+    return out
+
+
+#: The dictionary at the default threshold.
+DATA_DICTIONARY = data_dictionary()
 
 
 def _require(tables: dict, name: str) -> pd.DataFrame:
@@ -182,7 +201,7 @@ def overlap_window(panel: pd.DataFrame, predictors=PREDICTORS, min_share: float 
 
 def build_la_table(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], las: pd.DataFrame,
                    rate_period: tuple[int, int] = (2012, 2017), window: tuple[int, int] | None = None,
-                   innovation_threshold: str = "likely", ofsted_cutoff: str = "2018-10-31") -> pd.DataFrame:
+                   innovation_threshold: str = INNOVATION_THRESHOLD, ofsted_cutoff: str = "2018-10-31") -> pd.DataFrame:
     """One row per analysis LA (index ``gss``): ``la_name, region, london, average_rate``
     (over ``rate_period``), ``window_rate, window_count, window_population`` and each
     predictor averaged over ``window`` (default: :func:`overlap_window`), ``innovation``
