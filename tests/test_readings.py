@@ -105,6 +105,7 @@ def test_spearman_readings_recomputed_by_scipy():
 def test_headlines_from_the_rows_and_in_the_headline_file(table):
     counts = readings.headlines(table)
     assert counts["tests_printed"] == 20
+    assert counts["readings_alternative"] == counts["readings"] - int(table["is_default"].astype(bool).sum())
     assert counts["tests_agree_default"] + counts["tests_agree_some_other_reading"] + counts["tests_agree_no_reading"] == 20
     headline = _read("reproduction_scorecard_headline.csv").set_index("measure")["value"]
     for key, value in counts.items():

@@ -126,3 +126,15 @@ def test_rounded_leaves_original():
     out = R.rounded(frame, 1)
     assert out["a"].iloc[0] == 1.3 and frame["a"].iloc[0] == 1.26
     assert out["n"].iloc[0] == 3
+
+
+def test_write_tests_keeps_the_group_sizes_of_a_two_group_test(figures):
+    from carerates import stats
+
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    in_group = pd.Series([True, True, False, False, False, False, False])
+    test = stats.mann_whitney(values, in_group, id="innovation_level", section="3.5", outcome="average rate",
+                              predictor="funded", period="2012-2017")
+    R.write_tests([test], "05_groups")
+    written = pd.read_csv(figures / "tests_05_groups.csv")
+    assert written.loc[0, ["n_group", "n_other"]].tolist() == [2, 5]

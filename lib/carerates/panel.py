@@ -96,11 +96,11 @@ _DICTIONARY_ROWS = pd.DataFrame([
     ("low_income_change", "average yearly change in the % of children in low-income families",
      "percentage points a year", "low_income", "2012-2016"),
     ("turnover_change", "change in turnover between the two workforce years", "percentage points", "workforce",
-     "2016-2017 (snapshots 2015-2016)"),
+     "2016-2017 (snapshots 2016-2017)"),
     ("agency_change", "change in agency % between the two workforce years", "percentage points", "workforce",
-     "2016-2017 (snapshots 2015-2016)"),
-    ("ofsted_<judgement>", "latest SIF or ILACS grade published by the cut-off (chapter 07's main reading): overall, "
-     "help_protection, looked_after_permanence, leadership", "grade", "ofsted_sif; Ofsted ILACS sheet", "2014-2018"),
+     "2016-2017 (snapshots 2016-2017)"),
+    ("ofsted_<judgement>", "latest SIF grade published by the cut-off (chapter 07's main reading): overall, "
+     "help_protection, looked_after_permanence, leadership", "grade", "ofsted_sif", "2014-2018"),
     ("share_<group>", "% of usual residents of ALL AGES in the broad ethnic group (mixed, asian, black, other; "
      "White the reference); districts summed to the 2017 county", "%",
      "Census 2011 QS201EW (Nomis); ONS LTLA16-UTLA16 lookup", "27 March 2011"),

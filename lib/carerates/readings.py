@@ -246,7 +246,8 @@ def headlines(readings: pd.DataFrame) -> dict:
     never = tests[tests["agree"] == 0]
     return {"tests_printed": len(tests), "tests_agree_default": under_default,
             "tests_agree_some_other_reading": len(rescued), "tests_agree_no_reading": len(never),
-            "readings": int(len(readings)), "readings_printed_tests": int(tests["readings"].sum()),
+            "readings": int(len(readings)), "readings_alternative": int((~readings["is_default"].astype(bool)).sum()),
+            "readings_printed_tests": int(tests["readings"].sum()),
             "readings_agree": int(tests["agree"].sum()),
             "tests_every_reading_agrees": int((tests["agree"] == tests["readings"]).sum())}
 

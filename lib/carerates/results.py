@@ -110,6 +110,10 @@ def write_tests(results: list[TestResult], chapter: str) -> Path:
     if any("ci_low" in r.details for r in results):
         table["ci_low"] = [r.details.get("ci_low", float("nan")) for r in results]
         table["ci_high"] = [r.details.get("ci_high", float("nan")) for r in results]
+    # the group sizes of a two-group test ("n = 30 vs 121" in its sentence)
+    if any("n_group" in r.details for r in results):
+        table["n_group"] = [r.details.get("n_group", float("nan")) for r in results]
+        table["n_other"] = [r.details.get("n_other", float("nan")) for r in results]
     return write_table(table, f"tests_{chapter}")
 
 
