@@ -8,8 +8,8 @@
 - :mod:`.page`: what composes the page besides those: the tables as shown and :func:`show` (a
   figure as a PNG with its alt text). ``notebooks/profile.ipynb`` lays the sections out.
 
-Imports run data <- words <- plots, page (no circle). ``from carerates import profile as pf``
-gives every name below, as the notebook uses them.
+``words`` imports ``data``; ``plots`` and ``page`` import both; none imports the package (no
+circle). ``from carerates import profile as pf`` gives every name below, as the notebook uses them.
 """
 from .data import (ABOLISHED, FACTORS, MODEL, MODEL_WORDS, SUCCESSOR_NUMBERS, SUCCESSORS, ProfileData,
                    compare_with_chapter, england_outlines, england_rates, expected_rates, factor_table,
