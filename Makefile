@@ -5,7 +5,7 @@
 # The chapters are every notebooks/NN_*.ipynb: a new one joins `make all` and `make test`
 # with no edit here. What a chapter depends on is declared in its notebook metadata
 # ("carerates": {"depends": [...]}, default 01_ingest; see docs/DEVELOPING.md). One driver
-# process (lib/carerates/run.py) runs the out-of-date chapters, independent ones side by
+# process (lib/carerates/build/run.py) runs the out-of-date chapters, independent ones side by
 # side on every core (JOBS=1 for one at a time), each after those it depends on; its
 # stamps in build/stamps/ follow Make's rule (a chapter reruns when its notebook, the
 # library, the raw data or a chapter it depends on changed).
@@ -21,7 +21,7 @@ PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 STAMPS := build/stamps
 RAW_STAMP := data/raw/.fetch-state.json
-RUN := $(PY) -m carerates.run
+RUN := $(PY) -m carerates.build.run
 # Notebooks (and test processes) side by side: every core unless told otherwise. (nproc
 # obeys OMP_NUM_THREADS, which is 1 for the kernels below: ignore it here.)
 JOBS ?= $(shell env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
@@ -82,7 +82,7 @@ lab: kernel $(RAW_STAMP)  ## open JupyterLab on the notebooks, with the "carerat
 
 # --- data --------------------------------------------------------------------------
 data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR), verified against data/sources.csv
-	$(PY) -m carerates.fetch
+	$(PY) -m carerates.build.fetch
 
 # The stamp is the fetch state. A quick check runs before every build (FORCE): it compares
 # the mirror (CARERATES_DATA_MIRROR), its SHA256SUMS and data/sources.csv with those of
@@ -91,22 +91,22 @@ data: $(ENV_STAMP)  ## copy the raw files from the mirror (CARERATES_DATA_MIRROR
 # an edited raw file is re-copied (named), a new mirror is fetched from; a no-op build
 # leaves the stamp alone and re-runs nothing.
 $(RAW_STAMP): FORCE | $(ENV_STAMP)
-	@$(PY) -m carerates.fetch --if-changed
+	@$(PY) -m carerates.build.fetch --if-changed
 
 FORCE:
 
 verify-data: $(ENV_STAMP)  ## re-hash every file in data/raw against the checksums
-	$(PY) -m carerates.fetch --verify
+	$(PY) -m carerates.build.fetch --verify
 
 data-download: $(ENV_STAMP)  ## without the mirror: download the public copies listed in data/sources.csv
-	$(PY) -m carerates.fetch --download
+	$(PY) -m carerates.build.fetch --download
 
 # --- a new chapter -----------------------------------------------------------------
 # NAME reaches the command through the environment (make exports command-line variables),
 # never pasted into the shell line, so no value of it can run a command.
 notebook: $(ENV_STAMP)  ## start a new chapter from the template: make notebook NAME=my_model
 	@test -n "$${NAME:-}" || { echo "usage: make notebook NAME=short_name" >&2; exit 2; }
-	@$(PY) -m carerates.new_notebook "$$NAME"
+	@$(PY) -m carerates.build.new_notebook "$$NAME"
 
 # --- tests -------------------------------------------------------------------------
 # 1. the unit tests of the library and the checks of the key findings in figures/;
@@ -161,10 +161,10 @@ clean-all: clean  ## also remove the environment and the raw data
 # build/profiles/<slug>.html, code hidden; `make site` builds build/site/ (front page,
 # chapters as committed, profiles). They read data/processed (01_ingest runs if it is
 # missing) and the committed figures/; the profiles are re-rendered when any of those,
-# the notebook, carerates.profile/site or the templates change.
+# the notebook, carerates.profile, carerates.build.site or the templates change.
 PROFILE_DATA := data/processed/las.parquet
 PROFILES_DONE := $(STAMPS)/profiles.done
-PROFILE_INPUTS := notebooks/profile.ipynb lib/carerates/profile.py lib/carerates/site.py \
+PROFILE_INPUTS := notebooks/profile.ipynb $(wildcard lib/carerates/profile/*.py) lib/carerates/build/site.py \
 	$(wildcard site/templates/*.j2 site/templates/*/*) $(wildcard data/processed/*.parquet) \
 	figures/table_02d_la_averages.csv $(wildcard figures/tests_*.csv) \
 	$(wildcard figures/table_09d_cross_sectional_coefficients.csv) \
@@ -176,15 +176,15 @@ $(PROFILE_DATA): | $(RAW_STAMP) $(ENV_STAMP)
 	$(RUN) notebooks/01_ingest.ipynb
 
 profiles: $(PROFILE_DATA) | $(ENV_STAMP)  ## render every LA's profile to build/profiles/ (one: make profiles LA="Leeds")
-	$(PY) -m carerates.site profiles $(if $(LA),--la "$$LA")
+	$(PY) -m carerates.build.site profiles $(if $(LA),--la "$$LA")
 	$(if $(LA),,@mkdir -p $(STAMPS) && touch $(PROFILES_DONE))
 
 $(PROFILES_DONE): $(PROFILE_INPUTS) | $(PROFILE_DATA) $(ENV_STAMP)
-	$(PY) -m carerates.site profiles
+	$(PY) -m carerates.build.site profiles
 	@mkdir -p $(@D) && touch $@
 
 site: $(PROFILES_DONE) | $(ENV_STAMP)  ## build the static site in build/site/ (open build/site/index.html)
-	$(PY) -m carerates.site site
+	$(PY) -m carerates.build.site site
 
 # The executed exemplar profile is checked like the chapters (it reads the committed
 # figures/ and writes only its cache under build/).

@@ -9,7 +9,7 @@ changes: outputs, execution counts and the other metadata stay as they are, and 
 written as the pipeline writes executed notebooks (``json.dumps(indent=1, sort_keys=True)``),
 so a notebook already in that form only differs where the kernelspec or format did.
 
-``carerates.run`` starts the kernel of the current environment for a notebook that declares
+``carerates.build.run`` starts the kernel of the current environment for a notebook that declares
 ``carerates`` (or ``python3``), so `make all` needs no registered kernel; papermill and
 JupyterLab use the one `make env` / `make kernel` register in ``.venv``.
 """

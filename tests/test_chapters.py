@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 
-from carerates import paths, pipeline, results
+from carerates import paths, results
+
+
+from carerates.build import pipeline
 
 NOTEBOOKS = [*pipeline.chapters(), *sorted(paths.NOTEBOOKS.glob("profile.ipynb"))]
 
@@ -59,5 +62,5 @@ def test_every_chapter_has_a_findings_test():
                and not any(nb.stem in text for text in tests.values())]
     assert not missing, (
         f"no tests/test_findings_<name>.py checks {', '.join(missing)}: `make notebook` starts one for a new "
-        "chapter (carerates.new_notebook.findings_test_stub); fill it with the chapter's key results read "
+        "chapter (carerates.build.new_notebook.findings_test_stub); fill it with the chapter's key results read "
         "from figures/ and its sentences regenerated from them (docs/DEVELOPING.md, Tests)")

@@ -1,4 +1,4 @@
-"""The claims check: every number in a notebook's prose traces to a result (``carerates.claims``).
+"""The claims check: every number in a notebook's prose traces to a result (``carerates.build.claims``).
 
 Runs over every chapter ``notebooks/NN_*.ipynb`` (whoever adds or changes one): each number in a
 Markdown cell or a generated sentence must equal, at the precision shown, a value of a result
@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from carerates import claims, paths
+from carerates import paths
+
+
+from carerates.build import claims
 
 ROOT = Path(__file__).resolve().parents[1]
 EXEMPTIONS = ROOT / "tests" / "claims_exemptions.csv"

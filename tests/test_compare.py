@@ -1,8 +1,12 @@
-"""carerates.compare: rebuilt results judged at the precision they are written with."""
+"""carerates.build.compare: rebuilt results judged at the precision they are written with."""
 import numpy as np
 import pandas as pd
 
-from carerates import compare, io
+from carerates import io
+
+
+
+from carerates.build import compare
 
 
 def _csv(tmp_path, name, frame):

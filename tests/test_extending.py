@@ -13,7 +13,10 @@ import sys
 
 import pytest
 
-from carerates import new_notebook, paths, results, run
+from carerates import paths, results
+
+
+from carerates.build import new_notebook, run
 
 GUIDE = paths.ROOT / "docs" / "EXTENDING.md"
 

@@ -1,4 +1,4 @@
-"""carerates.fetch on a small fake mirror and a loopback HTTP server built in tmp_path."""
+"""carerates.build.fetch on a small fake mirror and a loopback HTTP server built in tmp_path."""
 from __future__ import annotations
 
 import csv
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from carerates import fetch
+from carerates.build import fetch
 from carerates.errors import DataError
 
 FILES = {

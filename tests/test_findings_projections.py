@@ -200,7 +200,7 @@ def test_loose_numbers_written_and_quoted():
 
 def test_no_number_typed_in_markdown():
     """Chapter 12's Markdown cells carry no quantity: every number a reader sees is generated."""
-    from carerates import claims
+    from carerates.build import claims
 
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     typed = [(i, n) for i, c in enumerate(cells) if c["cell_type"] == "markdown"

@@ -377,7 +377,7 @@ def test_atomic_write_failure_creates_nothing(tmp_path):
 
 
 def test_write_bytes_honours_stage(tmp_path, monkeypatch):
-    """While a notebook runs under carerates.run, writes land in the stage, not the target."""
+    """While a notebook runs under carerates.build.run, writes land in the stage, not the target."""
     stage = tmp_path / "stage"
     monkeypatch.setenv("CARERATES_STAGE", str(stage))
     target = tmp_path / "outside" / "x.csv"

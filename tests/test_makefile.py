@@ -181,7 +181,7 @@ def test_make_test_fetches_the_data_before_any_test(tmp_path):
     assert not (root / "data" / "raw").exists()
     for target in ("test", "unit"):
         lines = make(root, "-n", target).stdout.splitlines()
-        fetch = next(i for i, line in enumerate(lines) if "carerates.fetch" in line)
+        fetch = next(i for i, line in enumerate(lines) if "carerates.build.fetch" in line)
         tests = [i for i, line in enumerate(lines) if "pytest" in line or "$(MAKE)" in line or "make " in line]
         assert tests and fetch < min(tests), lines
 

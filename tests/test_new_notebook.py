@@ -1,4 +1,4 @@
-"""Tests of carerates.new_notebook (starting a chapter from the template) in a temporary folder."""
+"""Tests of carerates.build.new_notebook (starting a chapter from the template) in a temporary folder."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,9 @@ import shutil
 import nbformat
 import pytest
 
-from carerates import new_notebook, paths
+from carerates import paths
+
+from carerates.build import new_notebook
 from carerates.errors import DataError
 
 REAL_TEMPLATE = paths.NOTEBOOKS / "_template.ipynb"
@@ -126,7 +128,7 @@ def test_the_real_template_starts_a_chapter_in_the_house_style(tmp_path):
     stored = json.loads(REAL_TEMPLATE.read_text(encoding="utf-8"))
     assert stored["metadata"]["kernelspec"]["name"] == "carerates"  # the kernel make lab registers
     assert (stored["nbformat"], stored["nbformat_minor"]) == (4, 5)  # as the executed chapters
-    # The new chapter says what it depends on (the pipeline reads it; see carerates.pipeline).
+    # The new chapter says what it depends on (the pipeline reads it; see carerates.build.pipeline).
     assert notebook.metadata["carerates"] == {"depends": ["01_ingest"]}
 
 

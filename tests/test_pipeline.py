@@ -1,4 +1,4 @@
-"""carerates.pipeline: the chapters, their declared dependencies, and which are out of date."""
+"""carerates.build.pipeline: the chapters, their declared dependencies, and which are out of date."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,9 @@ import os
 
 import pytest
 
-from carerates import paths, pipeline
+from carerates import paths
+
+from carerates.build import pipeline
 from carerates.errors import DataError
 
 
@@ -98,12 +100,15 @@ def test_stale_follows_makes_rule(tmp_path):
 
 
 def test_the_profile_module_reruns_the_exemplar_profile_and_no_chapter(tmp_path):
-    """profile.py is code of notebooks/profile.ipynb only; site.py of no notebook."""
+    """profile/ is code of notebooks/profile.ipynb only; build/site.py of no notebook; the rest of
+    the machinery (build/run.py) of every notebook, as the library is."""
     root = tmp_path
     notebooks = root / "notebooks"
     notebooks.mkdir()
-    (root / "lib" / "carerates").mkdir(parents=True)
-    modules = {name: root / "lib" / "carerates" / name for name in ("stats.py", "profile.py", "site.py")}
+    for folder in ("profile", "build"):
+        (root / "lib" / "carerates" / folder).mkdir(parents=True)
+    modules = {name: root / "lib" / "carerates" / name
+               for name in ("stats.py", "profile/data.py", "build/site.py", "build/run.py")}
     for path in modules.values():
         path.write_text("x")
     nbs = [chapter(notebooks, "01_ingest"), chapter(notebooks, "02_a"),
@@ -116,10 +121,13 @@ def test_the_profile_module_reruns_the_exemplar_profile_and_no_chapter(tmp_path)
         (stamps / f"{stem}.done").touch()
         os.utime(stamps / f"{stem}.done", ns=((200 + i) * 10**9,) * 2)
     assert pipeline.stale(nbs, stamps, root=root) == []
-    os.utime(modules["site.py"], ns=(300 * 10**9,) * 2)
+    os.utime(modules["build/site.py"], ns=(300 * 10**9,) * 2)
     assert pipeline.stale(nbs, stamps, root=root) == []
-    os.utime(modules["profile.py"], ns=(300 * 10**9,) * 2)
+    os.utime(modules["profile/data.py"], ns=(300 * 10**9,) * 2)
     assert pipeline.stale(nbs, stamps, root=root) == ["profile"]
+    os.utime(modules["build/run.py"], ns=(300 * 10**9,) * 2)
+    assert pipeline.stale(nbs, stamps, root=root) == ["01_ingest", "02_a", "profile"]
+    os.utime(modules["build/run.py"], ns=(100 * 10**9,) * 2)
     os.utime(modules["stats.py"], ns=(300 * 10**9,) * 2)
     assert pipeline.stale(nbs, stamps, root=root) == ["01_ingest", "02_a", "profile"]
 
@@ -141,7 +149,7 @@ def test_the_driver_and_the_data_check_do_not_load_pandas():
     import subprocess
     import sys
 
-    code = ("import sys, carerates.run, carerates.pipeline, carerates.fetch; "
+    code = ("import sys, carerates.build.run, carerates.build.pipeline, carerates.build.fetch; "
             "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -149,7 +157,7 @@ def test_the_driver_and_the_data_check_do_not_load_pandas():
 
 def test_results_changed_outside_the_pipeline_are_noticed(tmp_path, monkeypatch, capsys):
     """A figures/ file something else changed re-runs its chapter (not "Up to date"); its dependants follow."""
-    from carerates import run
+    from carerates.build import run
 
     monkeypatch.setattr(paths, "ROOT", tmp_path)
     stamps = tmp_path / "build" / "stamps"
@@ -190,7 +198,7 @@ def test_results_changed_outside_the_pipeline_are_noticed(tmp_path, monkeypatch,
     ('{"cells": [], "nbformat": 3}', "is not a notebook in format 4"),
 ])
 def test_an_invalid_notebook_is_refused_naming_the_file(tmp_path, capsys, text, problem):
-    from carerates import run
+    from carerates.build import run
 
     bad = tmp_path / "11_referee.ipynb"
     bad.write_text(text)

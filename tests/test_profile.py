@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from carerates import profile as pf
-from carerates import site
+from carerates.build import site
 from carerates.errors import DataError
 
 

@@ -5,14 +5,17 @@ notebook with CARERATES_FIGURES pointing at build/test-figures and this test
 compares that folder with figures/: the same files; tables equal as numbers at
 the precision they are written with, and text to the letter; figures equal in
 bytes or, on another processor, in all but a few anti-aliased pixels
-(tolerances and their justification in `carerates.compare`).
+(tolerances and their justification in `carerates.build.compare`).
 """
 import os
 from pathlib import Path
 
 import pytest
 
-from carerates import compare, paths
+from carerates import paths
+
+
+from carerates.build import compare
 
 REBUILT = os.environ.get("CARERATES_REBUILT_FIGURES")
 

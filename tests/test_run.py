@@ -1,4 +1,4 @@
-"""carerates.run: a notebook's outputs appear only if every cell succeeded.
+"""carerates.build.run: a notebook's outputs appear only if every cell succeeded.
 
 Each test builds a throwaway compendium root in tmp_path. The kernel finds it
 through ``CARERATES_ROOT`` (read by ``carerates.paths`` at import, in the kernel);
@@ -18,7 +18,10 @@ import time
 import nbformat
 import pytest
 
-from carerates import paths, run
+from carerates import paths
+
+
+from carerates.build import run
 
 SETUP = "from carerates import io, paths"
 
@@ -245,7 +248,7 @@ def test_a_failed_ingest_ends_with_the_file_and_what_to_do():
 def test_a_second_default_run_waits_for_the_first(tmp_path):
     """Two `make all` in one clone: the second waits (saying so) until the first releases the lock."""
     held = run.lock_results(tmp_path, echo=lambda *a, **k: None)
-    code = ("import sys; from pathlib import Path; from carerates import run; "
+    code = ("import sys; from pathlib import Path; from carerates.build import run; "
             "run.lock_results(Path(sys.argv[1])); print('ran', flush=True)")
     second = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
@@ -308,7 +311,7 @@ def test_ctrl_c_stops_quietly_and_keeps_nothing(root):
     ])
     before = source.read_bytes()
     env = {**os.environ, "CARERATES_ROOT": str(root)}
-    process = subprocess.Popen([sys.executable, "-m", "carerates.run", str(source)], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "carerates.build.run", str(source)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 120
     while not (root / "running").exists():
@@ -407,12 +410,12 @@ def test_cores_go_to_the_best_waiter_and_never_exceed_their_number():
 
 def test_identical_outputs_are_kept_without_loading_pandas(tmp_path):
     """The driver compares a rebuilt file with the one in place byte for byte first; only a file
-    that differs in bytes loads carerates.compare (numpy, pandas): after 01_ingest that import
+    that differs in bytes loads carerates.build.compare (numpy, pandas): after 01_ingest that import
     held up the next chapters by 0.3 s."""
     (tmp_path / "a.csv").write_text("x\n1\n")
     (tmp_path / "same.csv").write_text("x\n1\n")
     (tmp_path / "other.csv").write_text("x\n2\n")
-    code = ("import sys; from pathlib import Path; from carerates import run; d = Path(sys.argv[1]); "
+    code = ("import sys; from pathlib import Path; from carerates.build import run; d = Path(sys.argv[1]); "
             "print(run.unchanged_result(d / 'a.csv', d / 'same.csv'), run.unchanged_result(d / 'new.csv', d / 'a.csv'), "
             "'pandas' in sys.modules, run.unchanged_result(d / 'a.csv', d / 'other.csv'), 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)

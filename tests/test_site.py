@@ -29,7 +29,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from carerates import paths, site
+from carerates import paths
+
+
+from carerates.build import site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

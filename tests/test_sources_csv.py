@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from carerates import fetch
+from carerates.build import fetch
 from carerates.paths import ROOT
 
 MIRROR = (ROOT.parent / "shared" / "data").resolve()

@@ -1,4 +1,4 @@
-"""carerates.testing: in CI a skipped test fails unless its file is declared."""
+"""carerates.build.testing: in CI a skipped test fails unless its file is declared."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ import textwrap
 def run_pytest(folder, ci: bool, declared: str = ""):
     (folder / "pyproject.toml").write_text(textwrap.dedent(f"""
         [tool.pytest.ini_options]
-        addopts = "-p no:cacheprovider -p carerates.testing -rs"
+        addopts = "-p no:cacheprovider -p carerates.build.testing -rs"
         declared_skips = [{declared}]
         """), encoding="utf-8")
     (folder / "test_skips.py").write_text(textwrap.dedent("""
@@ -74,7 +74,7 @@ def test_nbval_runs_a_notebook_after_those_it_depends_on_even_side_by_side(tmp_p
         _one_cell_notebook(tmp_path / "notebooks", name, source, output, depends)
 
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.build.testing"\n')
     write("02_first", "import time, pathlib\ntime.sleep(3)\npathlib.Path('../written').write_text('2')\nprint('ok')",
           "ok\n", depends=[])
     write("03_second", "import pathlib\nprint(pathlib.Path('../written').read_text())", "2\n",
@@ -95,7 +95,7 @@ def test_nbval_hands_out_notebooks_in_dependency_order_not_by_name(tmp_path):
     (the wait limit is cut to 20 s so the failure shows); in dependency order both pass."""
 
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.testing"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-p carerates.build.testing"\n')
     for name, source, output, depends in [
         ("07_a", "print('a')", "a\n", []),
         ("08_reads_09", "import pathlib\nprint(pathlib.Path('../nine').read_text())", "9\n", ["09_writes"]),

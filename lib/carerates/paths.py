@@ -5,7 +5,7 @@ the notebook's folder, papermill in the caller's).
 
 Two environment variables redirect *writes* (never raw reads):
 
-- ``CARERATES_STAGE``: set by ``python -m carerates.run`` while it executes a
+- ``CARERATES_STAGE``: set by ``python -m carerates.build.run`` while it executes a
   notebook. Every output is written under this folder instead of the
   repository, and moved into place only once the whole notebook succeeded, so a
   failing run leaves no half-written output behind.

@@ -106,7 +106,7 @@ def write_tests(results: list[TestResult], chapter: str) -> Path:
         raise ValueError(f"test id(s) used twice: {duplicated}")
     table = records(results, with_direction=True)
     # the 95% CI of each effect where the test gives one (Spearman's r_s by Fisher's z, the rank-biserial r),
-    # so a sentence's interval traces to a result file (the claims check, carerates.claims)
+    # so a sentence's interval traces to a result file (the claims check, carerates.build.claims)
     if any("ci_low" in r.details for r in results):
         table["ci_low"] = [r.details.get("ci_low", float("nan")) for r in results]
         table["ci_high"] = [r.details.get("ci_high", float("nan")) for r in results]

@@ -16,7 +16,7 @@ import pandas as pd
 from .. import paths
 from ..errors import DataError
 from ..io import read_csv, require_complete_rows
-from ..profile import SUCCESSOR_NUMBERS
+from ..profile.data import SUCCESSOR_NUMBERS
 
 APRIL_2021 = ("stat_neighbours", "New_Statistical_Neighbour_Groupings_April_2021.csv")
 N_NEIGHBOURS = 10

@@ -1,10 +1,10 @@
 """Execute notebooks, all-or-nothing, several side by side.
 
-    python -m carerates.run NOTEBOOK... [-p NAME VALUE]... [--jobs N] [--make]
+    python -m carerates.build.run NOTEBOOK... [-p NAME VALUE]... [--jobs N] [--make]
 
 One process drives every notebook: each runs in its own kernel (independent
 ones at the same time, up to ``--jobs``, default the number of cores), after the
-chapters it depends on (``carerates.pipeline``). The cells are executed by
+chapters it depends on (``carerates.build.pipeline``). The cells are executed by
 papermill's ``execute_notebook`` (its nbclient engine), handed the kernel this
 driver started, and perhaps warmed, ahead of the notebook's turn. ``--make`` runs only the
 notebooks that are out of date (what ``make all`` uses).
@@ -44,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import paths
+from .. import paths
 
 #: Metadata that changes on every run and carries no result.
 VOLATILE_CELL_KEYS = ("papermill", "execution", "ExecuteTime", "collapsed", "scrolled")
@@ -792,7 +792,7 @@ def _parse_parameters(pairs: list[list[str]]) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m carerates.run", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m carerates.build.run", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="notebook parameter (VALUE parsed as JSON if it can be)")
@@ -820,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
     clean_stale_stages(build)
 
     from . import pipeline
-    from .errors import DataError
+    from ..errors import DataError
 
     start = time.perf_counter()
     try:

@@ -1,4 +1,4 @@
-"""pytest plugin of the compendium (loaded by ``-p carerates.testing`` in pyproject.toml).
+"""pytest plugin of the compendium (loaded by ``-p carerates.build.testing`` in pyproject.toml).
 
 - **No silent skips in CI.** When ``CI`` is set (``.ci/run`` sets it), a skipped
   test fails the run unless its file is listed under ``declared_skips`` in
@@ -6,7 +6,7 @@
   run (data not fetched, figures not built) cannot pass for a checked one.
 - **nbval in dependency order.** Under ``pytest --nbval`` (with or without
   pytest-xdist), a notebook's first cell waits until the notebooks it depends on
-  (its ``carerates.depends`` metadata, see ``carerates.pipeline``) have finished
+  (its ``carerates.depends`` metadata, see ``carerates.build.pipeline``) have finished
   in the same session; each finished notebook leaves a marker in
   ``$CARERATES_FIGURES/.nbval-done/``.
 - **Quick start.** ``jsonschema`` builds an IRI grammar at import (2-3 s per
@@ -74,7 +74,7 @@ def _marker_dir(config) -> Path:
     """Where this session's finished notebooks are marked (shared by the xdist workers)."""
     workerinput = getattr(config, "workerinput", None)
     run = workerinput["testrunuid"] if workerinput else f"pid{os.getpid()}"
-    from . import paths
+    from .. import paths
 
     return paths.ROOT / "build" / "nbval-done" / run
 

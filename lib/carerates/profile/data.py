@@ -1,4 +1,4 @@
-"""Profiles of each local authority: validation of the LA parameter and the shared precomputation.
+"""The profiles' data: the LA parameter and the shared precomputation (no words, no plots).
 
 ``notebooks/profile.ipynb`` shows one LA; ``make profiles`` renders all 152. Everything a
 profile needs that depends on *all* LAs (ranks, the joint model's expected rates, the
@@ -22,6 +22,9 @@ dissolved map outlines) is computed once by :func:`precompute` and cached under
   * ``ofsted``: every SIF (2014-2018) and ILACS (2018-2025) inspection;
   * ``outlines``: the map of England (2023 districts dissolved to upper tier, drawn in a
     plain equirectangular projection), one entry per 2017 LA.
+- :func:`rate_series`, :func:`names`: one LA's rows of the bundle, read by the words and plots.
+
+Imports the analysis library only; :mod:`.words`, :mod:`.plots` and :mod:`.page` import it.
 """
 from __future__ import annotations
 
@@ -37,12 +40,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths, results
-from .errors import DataError
-from .io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
-from .las import OLD_GSS, normalise_name, NAME_ALIASES
-from .plots import official_name
-from .sources import innovation
+from .. import paths, results
+from ..errors import DataError
+from ..io import read_csv, read_parquet, read_sheet, require_columns, write_bytes
+from ..las import OLD_GSS, normalise_name, NAME_ALIASES
+from ..plots import official_name
+from ..sources import innovation
 
 CACHE = paths.ROOT / "build" / "profile_cache" / "profile_data.pkl"
 
@@ -201,7 +204,7 @@ def england_rates() -> pd.DataFrame:
     """England's published rate per 10,000 at 31 March: 2012-2017 from the LA tables
     (``cla_area_rates``), 2018-2025 from the explore-education-statistics editions (each year
     from the latest edition that has it, as ``cla_rates_later`` does for LAs)."""
-    from .sources.cla import LATER_EDITIONS
+    from ..sources.cla import LATER_EDITIONS
 
     early = read_parquet(paths.processed("cla_area_rates.parquet"))
     early = early.loc[early["area"] == "England", ["year", "rate_per_10k"]]
@@ -267,10 +270,6 @@ def read_neighbours(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["gss", "order"], ignore_index=True)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
 
 def positions(values: pd.Series) -> pd.DataFrame:
     """Rank (1 = highest, ties share the best rank), number ranked and fifth of each value."""
@@ -285,7 +284,7 @@ def factor_table(panel: pd.DataFrame, la_table: pd.DataFrame, associations: pd.D
                  averages: pd.DataFrame) -> pd.DataFrame:
     """Long table ``gss, factor, label, unit, years, value, rank, n, fifth, median, fmt`` and
     the study's test (``statistic, p_value, significant, test``), one row per LA and factor."""
-    from .summaries import average_level, level_years
+    from ..summaries import average_level, level_years
 
     tests = associations.set_index("id")
     frames = []
@@ -344,7 +343,7 @@ def expected_rates(la_table: pd.DataFrame, draws: int = DRAWS, seed: int = SEED,
     rates, so it covers both the model's uncertainty and the LA-to-LA variation the model
     leaves unexplained. An LA missing a variable gets no expectation (``reason`` says which).
     """
-    from . import models
+    from .. import models
 
     predictors = MODEL["predictors"]
     columns = ["window_count", "window_population", "window_rate", *predictors, "region"]
@@ -408,7 +407,7 @@ def ofsted_history(las: pd.DataFrame, sif: pd.DataFrame, ilacs_path: Path) -> pd
     "ILACS_inspection_history" sheet (header in row 3, GSS codes). A successor council's
     inspection is listed under the 2017 council(s) it replaced, with a note naming it.
     """
-    from .sources.ofsted import GRADE_LABELS, GRADES
+    from ..sources.ofsted import GRADE_LABELS, GRADES
 
     sif = sif.assign(framework="SIF", note="",
                      inspection=sif["inspection"].map({"first_sif": "first SIF inspection",
@@ -486,7 +485,7 @@ def england_outlines(geojson: Path, lookup: Path, las: pd.DataFrame) -> tuple[di
 def _inputs() -> list[Path]:
     names = ["las", "cla_rates", "cla_rates_later", "cla_area_rates", "ofsted_sif", *[
         "cla_counts", "population", "low_income", "workforce", "unit_cost", "innovation_round1"]]
-    from .sources.cla import LATER_EDITIONS
+    from ..sources.cla import LATER_EDITIONS
     return ([paths.processed(f"{n}.parquet") for n in names]
             + [(paths.FIGURES / "table_02d_la_averages.csv")] + sorted(paths.FIGURES.glob("tests_*.csv"))
             + [paths.raw(p) for p in LATER_EDITIONS.values()]
@@ -509,7 +508,7 @@ def cache_key() -> str:
 
 def precompute() -> ProfileData:
     """Compute the bundle for every LA from the processed data, figures/ and raw files."""
-    from . import panel as pn
+    from .. import panel as pn
 
     las = read_parquet(paths.processed("las.parquet"))
     las["region"] = las["region"].astype(str)
@@ -566,18 +565,7 @@ def load(cache: Path | None = None, rebuild: bool = False) -> ProfileData:
     return data
 
 
-# ---------------------------------------------------------------------------- one LA: words
-
-def fmt(value, pattern: str = "{:.1f}") -> str:
-    """A number for a sentence, or "not available"."""
-    return "not available" if value is None or pd.isna(value) else pattern.format(value)
-
-
-def join_words(items: list[str]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
-    items = [str(i) for i in items]
-    return "" if not items else items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
+# ---------------------------------------------------------------------------- one LA: its rows
 
 def names(data: ProfileData, codes) -> list[str]:
     lookup = dict(zip(data.las["gss"], data.las["la_name"]))
@@ -599,323 +587,3 @@ def rate_series(data: ProfileData, gss: str) -> pd.DataFrame:
                         "neighbours": rates[near].median(axis=1) if near else np.nan,
                         "n_neighbours": rates[near].notna().sum(axis=1) if near else 0})
     return out.rename_axis("year").reset_index()
-
-
-def opening(data: ProfileData, gss: str) -> str:
-    """The reader's question and the LA's answer, the first thing a profile says."""
-    row = data.las.set_index("gss").loc[gss]
-    question = f"**How many children does {row.la_name} look after, and how does that compare with England?**"
-    series = rate_series(data, gss).dropna(subset=["la"])
-    if series.empty:
-        return f"{question} No rate of children looked after is published for {row.la_name} in these years."
-    last = series.iloc[-1]
-    side = ("more than" if last.la > last.england else "fewer than" if last.la < last.england else "as many as")
-    return (f"{question} In {int(last.year)} {row.la_name} looked after {fmt(last.la, '{:.0f}')} children per 10,000 "
-            f"under 18, {side} England's {fmt(last.england, '{:.0f}')}. Below: how its rate moved since 2012, its "
-            f"region and statistical neighbours, where it stands on each factor the 2018 study examined, and its "
-            f"Ofsted inspections.")
-
-
-def rate_sentences(data: ProfileData, gss: str) -> list[str]:
-    """The rate's level and trend beside England's, in words."""
-    row = data.las.set_index("gss").loc[gss]
-    series = rate_series(data, gss).dropna(subset=["la"])
-    if series.empty:
-        return [f"No rate of children looked after is published for {row.la_name} in these years."]
-    first, last = series.iloc[0], series.iloc[-1]
-    words = []
-    for point in (first, last):
-        ratio = point.la / point.england if point.england else np.nan
-        side = ("above" if point.la > point.england else "below" if point.la < point.england else "equal to")
-        words.append(f"{fmt(point.la, '{:.0f}')} per 10,000 children in {int(point.year)}, "
-                     f"{side} England's {fmt(point.england, '{:.0f}')}"
-                     + (f" ({fmt(ratio, '{:.2f}')} times England's rate)" if side != "equal to" and point.la > 0 else ""))
-    change = last.la - first.la
-    england_change = last.england - first.england
-    trend = (f"From {int(first.year)} to {int(last.year)} the rate {'rose' if change > 0 else 'fell' if change < 0 else 'did not change'}"
-             + (f" by {fmt(abs(change), '{:.0f}')} per 10,000" if change else "")
-             + f", while England's {'rose' if england_change > 0 else 'fell' if england_change < 0 else 'did not change'}"
-             + (f" by {fmt(abs(england_change), '{:.0f}')}." if england_change else "."))
-    out = [f"{row.la_name} had {words[0]}; its latest published rate is {words[1]}.", trend]
-    missing = sorted(set(range(int(data.rates["year"].min()), int(data.rates["year"].max()) + 1))
-                     - set(series["year"].astype(int)))
-    if missing:
-        why = ("the council was abolished in a reorganisation" if gss in ABOLISHED
-               else "suppressed or not published")
-        out.append(f"No rate for {join_words(map(str, missing))} ({why}).")
-    return out
-
-
-def neighbour_table(data: ProfileData, gss: str) -> pd.DataFrame:
-    """The LA's statistical neighbours with their region and first and latest rates."""
-    near = data.neighbours[data.neighbours["gss"] == gss]
-    las = data.las.set_index("gss")
-    rates = data.rates.pivot(index="gss", columns="year", values="rate_per_10k")
-    first, last = int(rates.columns.min()), int(rates.columns.max())
-    return pd.DataFrame({
-        "closeness": near["closeness"].str.capitalize().to_numpy(),
-        "region": las.loc[near["neighbour_gss"], "region"].to_numpy(),
-        f"rate {first}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], first]],
-        f"rate {last}": [fmt(v, "{:.0f}") for v in rates.loc[near["neighbour_gss"], last]],
-    }, index=pd.Index(las.loc[near["neighbour_gss"], "la_name"].to_numpy(), name="statistical neighbour"))
-
-
-def neighbour_sentences(data: ProfileData, gss: str) -> list[str]:
-    row = data.las.set_index("gss").loc[gss]
-    near = data.neighbours[data.neighbours["gss"] == gss]
-    if near.empty:
-        return [f"DfE's April 2021 list gives no statistical neighbours for {row.la_name}."]
-    series_all = rate_series(data, gss)
-    series = series_all.dropna(subset=["la"])
-    latest = series_all.dropna(subset=["region"]).iloc[-1] if series_all["region"].notna().any() else None
-    out = [f"{row.la_name} is a {row.la_type.lower()} in the {row.region} region"
-           + (f" (median LA rate {fmt(latest.region, '{:.0f}')} per 10,000 in {int(latest.year)})" if latest is not None else "")
-           + ". Its ten closest statistical "
-           f"neighbours on DfE's April 2021 list are {join_words(names(data, near['neighbour_gss']))}."]
-    if not series.empty:
-        last = series.iloc[-1]
-        if last.n_neighbours:
-            side = "higher than" if last.la > last.neighbours else "lower than" if last.la < last.neighbours else "equal to"
-            out.append(f"In {int(last.year)} its rate ({fmt(last.la, '{:.0f}')}) was {side} the median of the "
-                       f"{int(last.n_neighbours)} neighbours with a published rate ({fmt(last.neighbours, '{:.0f}')}).")
-    return out
-
-
-FIFTHS = {1: "the lowest fifth", 2: "the second-lowest fifth", 3: "the middle fifth",
-          4: "the second-highest fifth", 5: "the highest fifth"}
-
-
-def factor_rows(data: ProfileData, gss: str) -> pd.DataFrame:
-    """The LA's position on every factor, as a readable table."""
-    rows = data.factors[data.factors["gss"] == gss].set_index("factor")
-    rows = rows.reindex([o for o in FACTOR_ORDER if o in rows.index])
-    def value(r):
-        if r.name == "innovation":
-            return "not available" if pd.isna(r.value) else ("yes" if r.value else "no")
-        if r.name == "ofsted_overall" and pd.notna(r.value):
-            from .sources.ofsted import GRADE_LABELS
-            return GRADE_LABELS[int(r.value)]
-        return fmt(r.value, r.fmt)
-    return pd.DataFrame({
-        "factor": rows["label"].to_numpy(),
-        "years": rows["years"],
-        "this LA": [value(r) for _, r in rows.iterrows()],
-        "rank (1 = highest)": [("" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {int(r['n'])}") for _, r in rows.iterrows()],
-        "position": [FIFTHS.get(r.fifth, "") if pd.notna(r.fifth) else "" for _, r in rows.iterrows()],
-        "median LA": [("" if pd.isna(r["median"]) else fmt(r["median"], r.fmt)) for _, r in rows.iterrows()],
-    }).set_index("factor")
-
-
-FACTOR_ORDER = ["average_rate", "average_change", *[f[0] for f in FACTORS], "ofsted_overall", "innovation"]
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def rank_words(rank: float, n: int) -> str:
-    """``3, 151`` -> "3rd highest of 151"; ``149, 151`` -> "3rd lowest of 151"."""
-    rank = int(rank)
-    if rank <= (n + 1) / 2:
-        return f"{_ordinal(rank)} highest of {n}"
-    return f"{_ordinal(n - rank + 1)} lowest of {n}"
-
-
-def factor_sentences(data: ProfileData, gss: str) -> list[str]:
-    """One sentence per factor: the LA's value and rank among the LAs with a value."""
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    rows = data.factors[data.factors["gss"] == gss].set_index("factor")
-    out = []
-    for factor in [f for f in FACTOR_ORDER if f in rows.index]:
-        r = rows.loc[factor]
-        if factor == "innovation":
-            if pd.notna(r.value):
-                out.append(f"{name} {'took' if r.value else 'did not take'} part in round 1 of the Innovation "
-                           f"Programme ({innovation.THRESHOLD_LABELS[MODEL['innovation_threshold']]} in the compiled list).")
-            continue
-        if pd.isna(r.value):
-            out.append(f"{_cap(r.label)} ({r.years}): no value for {name}.")
-            continue
-        if factor == "ofsted_overall":
-            from .sources.ofsted import GRADE_LABELS
-            same = int(((data.factors["factor"] == factor) & (data.factors["value"] == r.value)).sum())
-            out.append(f"Its latest SIF overall grade published by {MODEL['ofsted_cutoff']} was "
-                       f"{GRADE_LABELS[int(r.value)]}, as for {same} of the {int(r.n)} LAs.")
-            continue
-        out.append(f"{_cap(r.label)} ({r.years}): {fmt(r.value, r.fmt)}, the {rank_words(r['rank'], int(r.n))} "
-                   f"LAs ({FIFTHS[int(r.fifth)]}; median LA {fmt(r['median'], r.fmt)}).")
-    return out
-
-
-def study_sentences(data: ProfileData) -> list[str]:
-    """What the study's single-factor tests found, from figures/associations.csv (same for all LAs)."""
-    rows = data.factors.drop_duplicates("factor").dropna(subset=["p_value"]).set_index("factor")
-    wide = data.factors.pivot(index="gss", columns="factor", values="value")
-    out = []
-    for factor in [f for f in FACTOR_ORDER if f in rows.index]:
-        r = rows.loc[factor]
-        verdict = "" if r.significant else ", not significant at the 5% level"
-        if r.test == "spearman":
-            direction = "higher" if r.statistic > 0 else "lower"
-            out.append(f"{_cap(r.label)}: LAs with higher values had {direction} average rates "
-                       f"(Spearman's rho {r.statistic:.2f}, p = {r.p_value:.2g}{verdict}).")
-        else:
-            medians = wide.groupby(wide[factor])["average_rate"].median()
-            if 0.0 in medians.index and 1.0 in medians.index:
-                direction = "lower" if medians[1.0] < medians[0.0] else "higher"
-                out.append(f"{_cap(r.label)}: these LAs had {direction} average rates than the others (median "
-                           f"{medians[1.0]:.0f} against {medians[0.0]:.0f} per 10,000; Mann-Whitney U "
-                           f"{r.statistic:.0f}, p = {r.p_value:.2g}{verdict}).")
-    return out
-
-
-def expected_sentences(data: ProfileData, gss: str) -> list[str]:
-    """The observed rate against the joint model's expectation, in words."""
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    r = data.expected.set_index("gss").loc[gss]
-    years = data.model["window_years"]
-    when = f"the year ending March {join_words(map(str, years))}"
-    if pd.isna(r.expected_rate):
-        why = (f"it lacks {join_words(MODEL_WORDS.get(c, c) for c in r.reason.split(', '))}"
-               if isinstance(r.reason, str) and r.reason
-               else "it is excluded from the study's analyses")
-        return [f"{name} is not in the joint model ({why}), so no expected rate can be given."]
-    where = {"above": "above the interval: higher than its poverty, workforce, spending and region would predict",
-             "below": "below the interval: lower than its poverty, workforce, spending and region would predict",
-             "within": "within the interval: about what its poverty, workforce, spending and region would predict"}
-    return [f"In {when}, {name}'s rate was {fmt(r.observed_rate, '{:.0f}')} per 10,000; the joint model of "
-            f"chapter 09 expects {fmt(r.expected_rate, '{:.0f}')} (95% prediction interval "
-            f"{fmt(r.pi_low, '{:.0f}')} to {fmt(r.pi_high, '{:.0f}')}). The observed rate is {where[r.position]}.",
-            f"{fmt(100 * r.share_below, '{:.0f}')}% of the rates simulated from the model for an LA like "
-            f"{name} are below its observed rate."]
-
-
-def ofsted_table(data: ProfileData, gss: str) -> pd.DataFrame:
-    rows = data.ofsted[data.ofsted["gss"] == gss]
-    return pd.DataFrame({"framework": rows["framework"].to_numpy(), "inspection": rows["inspection"].to_numpy(),
-                         "overall effectiveness": rows["grade"].fillna("-").to_numpy(), "note": rows["note"].to_numpy()},
-                        index=pd.Index(rows["published"].dt.strftime("%Y-%m-%d").to_numpy(), name="published"))
-
-
-def ofsted_sentences(data: ProfileData, gss: str) -> list[str]:
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    rows = data.ofsted[data.ofsted["gss"] == gss].dropna(subset=["grade"])
-    if rows.empty:
-        return [f"Ofsted's files hold no judged inspection of {name}'s children's services."]
-    first, last = rows.iloc[0], rows.iloc[-1]
-    times = {1: "once", 2: "twice"}.get(len(rows), f"{len(rows)} times")
-    out = [f"Ofsted judged {name}'s children's services {times} from "
-           f"{first.published:%B %Y} to {last.published:%B %Y}: first {first.grade} ({first.framework}), "
-           f"most recently {last.grade} ({last.framework}, {last.published:%B %Y})."]
-    if isinstance(last.note, str) and last.note:
-        out.append(f"The latest is an {last.note}.")
-    return out
-
-
-def caveat_sentences(data: ProfileData, gss: str) -> list[str]:
-    """Caveats specific to this LA (geography, missing data)."""
-    out = []
-    if gss in data.notes:
-        out.append(f"The map: {data.notes[gss]}.")
-    if gss in ABOLISHED:
-        out.append("This council was abolished in a reorganisation after 2017; its neighbour list is DfE's "
-                   "list for the old council, and later inspections are of the council that replaced it.")
-    if data.las.set_index("gss").loc[gss, "excluded"]:
-        out.append("The Isles of Scilly are excluded from every analysis of the study (no child was looked "
-                   "after there in 2012-2017 and their figures are suppressed).")
-    return out
-
-
-# ---------------------------------------------------------------------------- one LA: figures
-
-def plot_rates(data: ProfileData, gss: str, ax=None):
-    """The LA's rate per 10,000 by year beside England and its neighbours' median."""
-    import matplotlib.pyplot as plt
-
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    series = rate_series(data, gss)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 3.8))
-    ax.plot(series["year"], series["la"], marker="o", color="#c0392b", label=name, zorder=3)
-    ax.plot(series["year"], series["england"], color="#222222", linestyle="--", label="England")
-    if series["n_neighbours"].gt(0).any():
-        ax.plot(series["year"], series["neighbours"], color="#2e86c1", linestyle=":",
-                label="statistical neighbours (median)")
-    region = data.las.set_index("gss").loc[gss, "region"]
-    ax.plot(series["year"], series["region"], color="#7d8c3c", linestyle="-.", label=f"LAs of {region} (median)")
-    ax.set_xlabel("year ending 31 March")
-    ax.set_ylabel("children looked after per 10,000 under-18s")
-    ax.set_title(f"{name}: rate of children looked after, {int(series.year.min())}-{int(series.year.max())}")
-    ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(__import__("matplotlib").ticker.MaxNLocator(integer=True))
-    ax.legend(loc="lower left", fontsize=9)
-    ax.figure.subplots_adjust(left=0.11, right=0.98, bottom=0.14, top=0.9)
-    return ax
-
-
-def rates_alt(data: ProfileData, gss: str) -> str:
-    """Alt text of :func:`plot_rates`, with the numbers it shows."""
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    series = rate_series(data, gss).dropna(subset=["la"])
-    text = (f"Line chart of the rate of children looked after per 10,000 children by year, {name} beside England,"
-            f" the median LA of its region and the median of its statistical neighbours.")
-    if not series.empty:
-        a, b = series.iloc[0], series.iloc[-1]
-        text += (f" {name}: {fmt(a.la, '{:.0f}')} in {int(a.year)}, {fmt(b.la, '{:.0f}')} in {int(b.year)};"
-                 f" England: {fmt(a.england, '{:.0f}')} and {fmt(b.england, '{:.0f}')}.")
-    return text
-
-
-def map_alt(data: ProfileData, gss: str) -> str:
-    """Alt text of :func:`plot_map`."""
-    row = data.las.set_index("gss").loc[gss]
-    near = data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"]
-    return (f"Map of England's local authorities with {row.la_name} ({row.region}) in red and its statistical "
-            f"neighbours in blue: {join_words(names(data, near)) or 'none'}.")
-
-
-def show(fig, alt: str):
-    """Display ``fig`` as a PNG with alt text (deterministic bytes), and close it."""
-    import io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    from .plots import DPI
-
-    buffer = io.BytesIO()
-    # Fixed margins (set by the plot functions), not bbox_inches="tight", which draws twice.
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    plt.close(fig)
-    display(Image(data=buffer.getvalue(), format="png", alt=alt))
-
-
-def plot_map(data: ProfileData, gss: str, ax=None):
-    """England's 152 LAs, the LA in red and its statistical neighbours in blue."""
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import PathCollection
-    from matplotlib.patches import Patch
-
-    near = set(data.neighbours.loc[data.neighbours["gss"] == gss, "neighbour_gss"])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.2, 6.2))
-    colours = {"la": "#c0392b", "near": "#5dade2", "other": "#e5e5e5"}
-    outlines = data.outline_paths
-    paths, faces = [], []
-    for code in sorted(outlines, key=lambda c: (c == gss, c in near, c)):
-        kind = "la" if code == gss else "near" if code in near else "other"
-        paths += outlines[code]
-        faces += [colours[kind]] * len(outlines[code])
-    ax.add_collection(PathCollection(paths, facecolors=faces, edgecolors="white", linewidths=0.3))
-    x0, y0, x1, y1 = data.extent
-    ax.set_xlim(x0 - 0.1, x1 + 0.1)
-    ax.set_ylim(y0 - 0.1, y1 + 0.1)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    name = data.las.set_index("gss").loc[gss, "la_name"]
-    ax.legend(handles=[Patch(color=colours["la"], label=name),
-                       Patch(color=colours["near"], label="its statistical neighbours")],
-              loc="upper left", fontsize=8, frameon=False)
-    ax.set_title(f"{name} and its statistical neighbours")
-    ax.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93)
-    return ax

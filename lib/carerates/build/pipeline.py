@@ -9,7 +9,8 @@ Light on purpose (standard library only): ``make all`` asks it on every run.
   key a chapter depends on ``01_ingest``; ``01_ingest`` itself depends on none.
 - A chapter with no dependencies reads the raw data: it is out of date when the
   raw-data stamp or ``lib/carerates/sources/`` changes. Every chapter is out of
-  date when its notebook or the core library (``lib/carerates/*.py``) changes,
+  date when its notebook or the core library (``lib/carerates/*.py`` and the
+  machinery that runs it, ``lib/carerates/build/*.py``) changes,
   or a chapter it depends on is rebuilt: the rule Make applied to the targets
   ``build/stamps/NN_name.done``, which stay the record of a successful run.
 """
@@ -19,14 +20,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import paths
-from .errors import DataError
+from .. import paths
+from ..errors import DataError
 
 INGEST = "01_ingest"
-#: Library modules no chapter uses: editing them re-runs no chapter. (An unnumbered notebook,
-#: the exemplar profile, does use ``profile.py``: editing that re-runs it.)
-NOT_CHAPTER_CODE = frozenset({"profile.py", "site.py"})
-NOT_NOTEBOOK_CODE = frozenset({"site.py"})
+#: Library code no chapter uses, as paths under ``lib/carerates/``: editing it re-runs no chapter.
+#: (An unnumbered notebook, the exemplar profile, does use ``profile/``: editing that re-runs it.)
+NOT_CHAPTER_CODE = frozenset({"profile", "build/site.py"})
+NOT_NOTEBOOK_CODE = frozenset({"build/site.py"})
+#: The folders of the library whose modules are code of every notebook (``sources/`` is the
+#: ingest's, ``profile/`` the profile's: see :func:`inputs`).
+CODE_FOLDERS = ("", "build", "profile")
 CHAPTER_GLOB = "[0-9][0-9]_*.ipynb"
 
 
@@ -133,7 +137,11 @@ def inputs(notebook: Path, deps: list[str], root: Path, data_stamp: Path | None)
     found = [Path(notebook)]
     # The profiles and the site read the chapters' results; no chapter reads them.
     unused = NOT_CHAPTER_CODE if Path(notebook).match(CHAPTER_GLOB) else NOT_NOTEBOOK_CODE
-    found += sorted(p for p in (root / "lib" / "carerates").glob("*.py") if p.name not in unused)
+    lib = root / "lib" / "carerates"
+    for folder in CODE_FOLDERS:
+        if folder in unused:
+            continue
+        found += sorted(p for p in (lib / folder).glob("*.py") if p.relative_to(lib).as_posix() not in unused)
     if not deps:
         found += sorted((root / "lib" / "carerates" / "sources").glob("*.py"))
         if data_stamp is not None:

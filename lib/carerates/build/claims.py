@@ -175,7 +175,7 @@ def result_files(notebook, figures) -> list[Path]:
             files.append(path)
     if "scorecard" in code or "report_values" in code:
         # the report's published values, which a chapter reads as a yardstick (never as an input)
-        from .scorecard import spec_path
+        from ..scorecard import spec_path
 
         if spec_path().exists():
             files.append(spec_path())

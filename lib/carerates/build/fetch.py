@@ -1,6 +1,6 @@
 """Put the raw files in ``data/raw/``, each checked against its published SHA-256.
 
-Run as ``python -m carerates.fetch`` (what ``make data`` calls):
+Run as ``python -m carerates.build.fetch`` (what ``make data`` calls):
 
 - default: copy every file listed in the mirror's ``SHA256SUMS`` (the mirror is
   ``../shared/data`` beside the repository, or ``$CARERATES_DATA_MIRROR``, or
@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterable
 
-from .errors import DataError
-from .paths import DATA, RAW, ROOT, case_twin
+from ..errors import DataError
+from ..paths import DATA, RAW, ROOT, case_twin
 
 #: Where the public copies live; ``$CARERATES_DOWNLOAD_BASE`` replaces it.
 DEFAULT_DOWNLOAD_BASE = "https://raw.githubusercontent.com"
@@ -636,7 +636,7 @@ def _display(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m carerates.fetch", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m carerates.build.fetch", description=__doc__.split("\n")[0])
     parser.add_argument("--mirror", type=Path, default=None,
                         help="folder holding SHA256SUMS and the raw files "
                              "(default $CARERATES_DATA_MIRROR or ../shared/data)")

@@ -34,10 +34,10 @@ from markupsafe import Markup
 import nbformat
 import pandas as pd
 
-from . import paths
-from .errors import DataError
-from .findings import fmt_r
-from .plots import official_name
+from .. import paths
+from ..errors import DataError
+from ..findings import fmt_r
+from ..plots import official_name
 
 PROFILE_NOTEBOOK = paths.NOTEBOOKS / "profile.ipynb"
 BUILD = paths.ROOT / "build"
@@ -160,7 +160,7 @@ def _render(codes: list[str], stage: str) -> list[tuple[str, float]]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from . import profile
+    from .. import profile
 
     data = profile.load()
     base = nbformat.read(PROFILE_NOTEBOOK, as_version=4)
@@ -201,7 +201,7 @@ def render_profiles(queries: list[str] | None = None, out_dir: Path = PROFILES, 
     """Render the profiles of ``queries`` (names, numbers or codes; default all 152 LAs) to
     ``out_dir``. Validates every query first; writes nothing if one is unknown or a profile
     fails. Returns timing facts."""
-    from . import profile
+    from .. import profile
 
     started = time.perf_counter()
     las = read_las()  # every LA asked for is checked before anything is computed or written
@@ -359,8 +359,8 @@ def build_site(out_dir: Path = SITE, profiles_dir: Path = PROFILES) -> dict:
 
 
 def read_las() -> pd.DataFrame:
-    from .io import read_parquet
-    from .profile import slug
+    from ..io import read_parquet
+    from ..profile import slug
 
     las = read_parquet(paths.processed("las.parquet"))
     las["region"] = las["region"].astype(str)
@@ -371,7 +371,7 @@ def read_las() -> pd.DataFrame:
 
 def _example_profile(folder: Path, las: pd.DataFrame) -> dict | None:
     """The profile of the notebook's default LA, for the front page's link."""
-    from .profile import resolve_la
+    from ..profile import resolve_la
 
     nb = nbformat.read(PROFILE_NOTEBOOK, as_version=4)
     source = next(c.source for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
@@ -385,7 +385,7 @@ def _example_profile(folder: Path, las: pd.DataFrame) -> dict | None:
 # ---------------------------------------------------------------------------- command line
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m carerates.site", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m carerates.build.site", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("profiles", help="render LA profiles to build/profiles/")
     p.add_argument("--la", action="append", help="an LA (name, DfE number or GSS code); repeat; default all")

@@ -1,12 +1,12 @@
 """Start a new chapter from ``notebooks/_template.ipynb``.
 
-``python -m carerates.new_notebook NAME [--title TITLE] [--number NN]``
+``python -m carerates.build.new_notebook NAME [--title TITLE] [--number NN]``
 (or ``make notebook NAME=...``) copies the template to ``notebooks/NN_NAME.ipynb``,
 ``NN`` being the next free chapter number (one more than the highest in use), with
 its title and chapter number filled in. It never overwrites a notebook and refuses
 a name or number already taken. The new chapter joins ``make all`` and ``make
 test`` as it is (the Makefile takes every ``notebooks/NN_*.ipynb``); it depends on
-``01_ingest`` unless its metadata says otherwise (``carerates.pipeline``).
+``01_ingest`` unless its metadata says otherwise (``carerates.build.pipeline``).
 
 The template holds three placeholders, replaced in every cell: ``{{NUMBER}}`` (two
 digits, also the prefix of the chapter's figures and tables), ``{{NAME}}`` and
@@ -20,8 +20,8 @@ import re
 import sys
 from pathlib import Path
 
-from . import paths
-from .errors import DataError
+from .. import paths
+from ..errors import DataError
 
 TEMPLATE_NAME = "_template.ipynb"
 PLACEHOLDERS = ("{{NUMBER}}", "{{NAME}}", "{{TITLE}}")
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     print("It is part of `make all` and `make test` already. Next: write the question and the analysis;")
     print('if it reads the results of other chapters, list them in its metadata: "carerates": {"depends": '
           '["01_ingest", ...]} (default: 01_ingest).')
-    print(f"Run it with `make all` (or `.venv/bin/python -m carerates.run {shown}`), "
+    print(f"Run it with `make all` (or `.venv/bin/python -m carerates.build.run {shown}`), "
           "then commit the executed notebook and its figures.")
     return 0
 
