@@ -67,6 +67,17 @@ def parse_numbers(values: pd.Series, path: str | Path, column: str) -> pd.Series
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         # a column read as numbers: nothing to parse (parse_number would give each as a float)
         return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index, name=column)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        # text (and missing values) only, as most columns: each distinct text parsed once (a
+        # column repeats its codes and many numbers), the same floats; a bad one is found below
+        codes, distinct = pd.factorize(values)
+        try:
+            parsed = np.array([parse_number(text) for text in distinct], dtype=float)
+        except ValueError:
+            pass
+        else:
+            out = np.where(codes < 0, np.nan, parsed[codes] if len(parsed) else np.nan)  # -1: missing
+            return pd.Series(out, index=values.index, name=column)
     out = np.empty(len(values), dtype=float)
     for i, value in enumerate(values.tolist()):
         try:
