@@ -20,6 +20,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 STAMPS := build/stamps
+PYC_STAMP := $(STAMPS)/.library-compiled
 RAW_STAMP := data/raw/.fetch-state.json
 RUN := $(PY) -m carerates.build.run
 # Notebooks (and test processes) side by side: every core unless told otherwise. (nproc
@@ -44,8 +45,14 @@ PIPELINE_TESTS := tests/test_run.py tests/test_pipeline.py tests/test_makefile.p
 
 # The committed exemplar profile (notebooks/profile.ipynb, Leeds) reads the chapters' results, so
 # it is re-executed with them; `make profiles` renders every LA from it.
-all: $(RAW_STAMP) | $(ENV_STAMP)  ## set up, fetch the data, execute every notebook that is out of date
+all: $(RAW_STAMP) | $(ENV_STAMP) $(PYC_STAMP)  ## set up, fetch the data, execute every notebook that is out of date
 	@$(RUN) --make --jobs $(JOBS) --data-stamp $(RAW_STAMP) $(NOTEBOOKS) $(wildcard notebooks/profile.ipynb)
+
+# The library compiled to bytecode when it changed: with PYTHONDONTWRITEBYTECODE set (some shells
+# and containers) every kernel would otherwise compile the modules it imports from source again.
+$(PYC_STAMP): $(wildcard lib/carerates/*.py lib/carerates/*/*.py) | $(ENV_STAMP)
+	@$(PY) -m compileall -q lib/carerates >/dev/null || true
+	@mkdir -p $(@D) && touch $@
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 
 import numpy as np
 import openpyxl
@@ -429,3 +430,23 @@ def test_require_complete_rows_names_the_line_of_a_row_cut_short(tmp_path):
         io.require_complete_rows(path)
     path.write_text(CSV_WITH_QUIRKS.replace("Greenwich,5l9", "Greenwich,"))  # an empty cell is fine
     io.require_complete_rows(path)
+
+
+@pytest.mark.parametrize("text", [
+    "a,b,c\n1,,3\n4,5,6\n",                      # complete, no quotes
+    "a,b,c\r\n1,,3\r\n4,5\r\n\r\n7,8,9\r\n",     # a short record (CRLF, a blank line)
+    'a,b,c\n1,"x,y",3\n4,"5,6"\n',               # a comma inside quotes: the second record is short
+    'a,b,c\n1,"x\ny",3\n4,5,6\n',                # a quoted field over two lines (full reading)
+    'a,b,c\n1,"x""y",3\n  \n,,\n',               # an escaped quote; a blank line; empty fields
+    'a,b,c\n1,ab"c,"d\n2,3\n',                   # a stray quote: left to the full reading
+])
+def test_the_quick_field_count_agrees_with_the_csv_reader(tmp_path, text):
+    path = tmp_path / "release.csv"
+    path.write_bytes(text.encode())
+    records = io._csv_records(path)
+    complete = all(len(record) >= len(records[0][1]) for _, record in records[1:])
+    if io._fields_complete(path):  # the quick check never passes a file the csv module finds short
+        assert complete
+    else:
+        with pytest.raises(DataError) if not complete else nullcontext():
+            io.require_complete_rows(path)

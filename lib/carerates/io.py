@@ -67,6 +67,17 @@ def parse_numbers(values: pd.Series, path: str | Path, column: str) -> pd.Series
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         # a column read as numbers: nothing to parse (parse_number would give each as a float)
         return pd.Series(values.to_numpy(dtype=float, na_value=np.nan), index=values.index, name=column)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        # text (and missing values) only, as most columns: each distinct text parsed once (a
+        # column repeats its codes and many numbers), the same floats; a bad one is found below
+        codes, distinct = pd.factorize(values)
+        try:
+            parsed = np.array([parse_number(text) for text in distinct], dtype=float)
+        except ValueError:
+            pass
+        else:
+            out = np.where(codes < 0, np.nan, parsed[codes] if len(parsed) else np.nan)  # -1: missing
+            return pd.Series(out, index=values.index, name=column)
     out = np.empty(len(values), dtype=float)
     for i, value in enumerate(values.tolist()):
         try:
@@ -126,6 +137,37 @@ def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
             records.append((start, record))
         start = reader.line_num + 1
     return records
+
+
+_QUOTED = r'"(?:[^"]|"")*"'
+#: One whole record on one line: fields either quoted (closed on the line, "" inside) or without quotes.
+_ONE_LINE_RECORD = re.compile(rf'(?:{_QUOTED}|[^",]*)(?:,(?:{_QUOTED}|[^",]*))*')
+_QUOTED_FIELD = re.compile(_QUOTED)
+
+
+def _fields_complete(path: Path) -> bool:
+    """True if every record of the CSV has at least as many fields as its header (quick check).
+
+    What :func:`require_complete_rows` checks first, in a tenth of the time of ``csv.reader``:
+    when every line holding a quote is one whole record (its quoted fields closed on the line),
+    the records are the lines (blank ones skipped, as ``_csv_records``) and a record's fields
+    are its commas outside quotes plus one. False (a short record, or a line this does not
+    cover) sends the caller to the full reading, which also words the error.
+    """
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    counts = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if '"' in line:
+            if not _ONE_LINE_RECORD.fullmatch(line):
+                return False
+            line = _QUOTED_FIELD.sub("", line)
+        if "," in line or line.strip():
+            counts.append(line.count(",") + 1)
+    return not counts or min(counts) >= counts[0]
 
 
 def locate_value(path: str | Path, column: str, label, value) -> str | None:
@@ -252,6 +294,8 @@ def require_complete_rows(path: str | Path) -> None:
     short one. Only for files without footnote lines (such as DfE's underlying data).
     """
     path = Path(path)
+    if _fields_complete(path):
+        return
     records = _csv_records(path)
     if not records:
         return

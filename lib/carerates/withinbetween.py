@@ -62,15 +62,14 @@ def within_between(frame: pd.DataFrame, outcome: str, terms: list[str], unit: st
     data, names, exog, groups = _design(frame, outcome, terms, unit, time)
     y = data[outcome].to_numpy(float)
     if method == "statsmodels":
-        import statsmodels.api as sm
-
-        from statsmodels.regression.mixed_linear_model import MixedLMParams
+        # the classes used, not statsmodels.api (0.35 s more to import)
+        from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
         # Started at the profiled REML optimum (a third of the time of a cold start); MixedLM's own
         # optimiser then decides convergence, so the estimates are statsmodels' own.
         start = random_intercept_reml(y, exog.to_numpy(), groups)
         start = MixedLMParams.from_components(fe_params=start["params"], cov_re=np.array([[start["ratio"]]]))
-        fit = sm.MixedLM(pd.Series(y, index=data.index), exog, groups=groups).fit(
+        fit = MixedLM(pd.Series(y, index=data.index), exog, groups=groups).fit(
             reml=True, start_params=start, method=["lbfgs", "bfgs"])
         if not fit.converged:
             raise RuntimeError("within_between: MixedLM did not converge")
@@ -140,7 +139,7 @@ def twoway_fe(frame: pd.DataFrame, outcome: str, terms: list[str], unit: str, ti
     units nest in the clusters, its cluster-robust covariance of them; the unit test checks both against
     statsmodels' fit with the dummies.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS, WLS  # not statsmodels.api (0.35 s more)
 
     data = _complete(frame[[unit, time, outcome, *terms, *([weights] if weights else [])]],
                      [outcome, *terms, *([weights] if weights else [])])
@@ -152,7 +151,7 @@ def twoway_fe(frame: pd.DataFrame, outcome: str, terms: list[str], unit: str, ti
     means = np.stack([np.bincount(groups, weights=w * raw[:, k]) for k in range(raw.shape[1])], axis=1) / unit_w[:, None]
     within = raw - means[groups]
     y, X = within[:, 0], within[:, 1:]
-    model = sm.WLS(y, X, weights=w) if weights else sm.OLS(y, X)
+    model = WLS(y, X, weights=w) if weights else OLS(y, X)
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
     n_groups = int(groups.max() + 1)
     k = len(terms)
