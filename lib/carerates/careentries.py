@@ -150,7 +150,7 @@ def attributable_sentence(row: Mapping) -> str:
             f"be looked after in these LAs. Holding each LA's poverty at its {str(row['period'])[:4]} level, the "
             f"within-LA association links {fmt_count(row['attributable'])} of them "
             f"({ci_text(row['ci_low'], row['ci_high'], fmt_count)}) to the change in poverty since then: "
-            f"{row['share_pct']:.1f}% of all entries ({ci_text(row['share_ci_low'], row['share_ci_high'], lambda v: f'{v:.1f}')}%). "
+            f"{_share_text(row, 'of all entries')}. "
             f"This is a modelled count under an association, not a measured number of children.")
 
 
@@ -158,7 +158,13 @@ def clustered_attributable_sentence(row: Mapping) -> str:
     """The attributable count with the fixed-effects coefficient and its LA-clustered interval."""
     return (f"With the fixed-effects coefficient and its LA-clustered interval instead, the count is "
             f"{fmt_count(row['attributable'])} ({ci_text(row['ci_low'], row['ci_high'], fmt_count)}), "
-            f"{row['share_pct']:.1f}% of entries ({ci_text(row['share_ci_low'], row['share_ci_high'], lambda v: f'{v:.1f}')}%).")
+            f"{_share_text(row, 'of entries')}.")
+
+
+def _share_text(row: Mapping, of_what: str) -> str:
+    """"2.8% of entries (95% CI 0.5 to 5.1%)": a table-11b row's share with its interval."""
+    return (f"{row['share_pct']:.1f}% {of_what} "
+            f"({ci_text(row['share_ci_low'], row['share_ci_high'], lambda v: f'{v:.1f}')}%)")
 
 
 def robustness_sentence(table: pd.DataFrame, default: Mapping, models: list[str]) -> str:
