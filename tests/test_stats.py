@@ -195,3 +195,11 @@ def test_spearman_drop_difference_brackets_the_point_estimate():
     assert out["ci_low"] < out["difference"] < out["ci_high"] and out["ci_low"] > 0
     again = spearman_drop_difference(x, y, group, n_resamples=500)
     assert again == out
+
+
+def test_spearman_ci_is_fishers_z_interval_by_hand():
+    # Fieller et al. (1957): z = atanh(r), SE = sqrt(1.06 / (n - 3)). r = .5, n = 28: z = 0.549306,
+    # half-width 1.959964 x sqrt(1.06 / 25) = 0.403581
+    low, high = T.spearman_ci(0.5, 28)
+    assert (low, high) == pytest.approx((np.tanh(0.549306 - 0.403581), np.tanh(0.549306 + 0.403581)), abs=2e-6)
+    assert all(math.isnan(v) for v in T.spearman_ci(0.5, 3))  # no interval from 3 pairs
