@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from carerates import paths
+
+
+def result_table(name: str, notebook: str, **read_csv) -> pd.DataFrame:
+    """``figures/<name>`` as a frame, or the test skipped naming the notebook that writes it."""
+    path = paths.figure(name)
+    if not path.is_file():
+        pytest.skip(f"{name} not built (run notebooks/{notebook}.ipynb)")
+    return pd.read_csv(path, **read_csv)
 
 
 def markdown_outputs(notebook: str) -> str:

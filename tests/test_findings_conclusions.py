@@ -6,15 +6,13 @@ import pytest
 from carerates import paths, results, scorecard
 from carerates.results import ASSOCIATION_IDS, assemble_associations
 from carerates.stats import RECORD_COLUMNS
+from notebook_outputs import result_table
 
 OUTSIDE_FAMILY = ()  # the family is every test the study ran (24), docs/analysis_plan.md
 
 
 def _read(name):
-    path = paths.FIGURES / name
-    if not path.exists():
-        pytest.skip(f"{name} not built (run notebooks/08_conclusions.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "08_conclusions")
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 
 from carerates import findings, paths
 from carerates.las import ISLES_OF_SCILLY, REGIONS
+from notebook_outputs import result_table
 
 #: The report's Table 2: region, min, max (whole numbers), mean, SD (one decimal), in its order.
 TABLE_2 = [
@@ -36,10 +37,7 @@ def half_up(value: float, digits: int) -> float:
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.is_file():
-        pytest.skip(f"{name} not built (run notebooks/02_describe.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "02_describe")
 
 
 @pytest.fixture(scope="module")

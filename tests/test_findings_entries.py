@@ -8,6 +8,7 @@ import pytest
 
 from carerates import careentries as ce
 from carerates import findings, paths
+from notebook_outputs import result_table
 
 NOTEBOOK = paths.ROOT / "notebooks" / "11_care_entries.ipynb"
 COLUMNS_A = ["model", "period", "term", "estimate", "ci_low", "ci_high", "p_value", "n_las", "n_obs"]
@@ -16,10 +17,7 @@ COLUMNS_B = ["period", "entries_total", "attributable", "ci_low", "ci_high", "sh
 
 
 def read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.exists():
-        pytest.skip(f"{name} not built (run notebooks/11_care_entries.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "11_care_entries")
 
 
 @pytest.fixture(scope="module")

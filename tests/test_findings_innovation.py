@@ -8,15 +8,13 @@ from scipy import stats as sps
 
 from carerates import paths
 from carerates.sources import innovation
+from notebook_outputs import result_table
 
 IDS = ["innovation_level_2012_2017", "innovation_change_2012_2017"]
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.is_file():
-        pytest.skip(f"{name} not built (run notebooks/05_innovation.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "05_innovation")
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ import pytest
 
 from carerates import later, paths
 from carerates.geography import BPD
+from notebook_outputs import result_table
 
 
 def read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.exists():
-        pytest.skip(f"{name} not built (run notebooks/10_later_years.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "10_later_years")
 
 
 def test_geography_rule_counts():

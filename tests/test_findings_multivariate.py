@@ -3,21 +3,18 @@ notebook shows regenerated from those files with carerates.findings."""
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from carerates import findings, paths
 from carerates.plots import label
+from notebook_outputs import result_table
 
 PREDICTORS = ["low_income_pct", "unit_cost", "turnover_pct", "agency_pct"]
 NOTEBOOK = paths.NOTEBOOKS / "09_multivariate.ipynb"
 
 
 def read(name):
-    path = paths.figure(name)
-    if not path.exists():
-        pytest.skip(f"{name} not built (run notebooks/09_multivariate.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "09_multivariate")
 
 
 @pytest.fixture(scope="module")

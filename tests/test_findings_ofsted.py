@@ -4,17 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from carerates import paths
 from carerates.sources import ofsted
+from notebook_outputs import result_table
 
 IDS = [f"ofsted_{j}_{kind}_2012_2017" for j in ofsted.JUDGEMENTS for kind in ("level", "change")]
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.is_file():
-        pytest.skip(f"{name} not built (run notebooks/07_ofsted.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "07_ofsted")
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,11 @@ import pytest
 
 from carerates import paths
 from carerates.las import REGIONS
+from notebook_outputs import result_table
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.is_file():
-        pytest.skip(f"{name} not built (run notebooks/03_poverty.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "03_poverty")
 
 
 @pytest.fixture(scope="module")

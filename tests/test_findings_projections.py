@@ -13,6 +13,7 @@ from carerates import projections as pj
 from carerates.io import read_parquet
 from carerates.plots import official_name
 from carerates.sources import cla as cla_source
+from notebook_outputs import result_table
 
 NOTEBOOK = paths.ROOT / "notebooks" / "12_projections.ipynb"
 
@@ -28,10 +29,7 @@ CLAIM_2025 = quoted_claim()
 
 
 def read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.exists():
-        pytest.skip(f"{name} not built (run notebooks/12_projections.ipynb)")
-    return pd.read_csv(path, dtype={"origin": str, "area": str})
+    return result_table(name, "12_projections", dtype={"origin": str, "area": str})
 
 
 def england_counts() -> pd.Series:

@@ -10,16 +10,14 @@ import pandas as pd
 import pytest
 
 from carerates import findings, paths
+from notebook_outputs import result_table
 
 IDS = ["turnover_level_2013_2017", "turnover_level_2013_2017_excl_london",
        "agency_level_2013_2017", "turnover_change_2013_2017", "agency_change_2013_2017"]
 
 
 def read(name: str) -> pd.DataFrame:
-    path = paths.figure(name)
-    if not path.exists():
-        pytest.skip(f"{name} not built yet (run notebooks/04_workforce.ipynb)")
-    return pd.read_csv(path)
+    return result_table(name, "04_workforce")
 
 
 @pytest.fixture(scope="module")
