@@ -56,10 +56,9 @@ def analysis_units(las: pd.DataFrame) -> pd.DataFrame:
 def low_income_children(las: pd.DataFrame) -> pd.DataFrame:
     """DWP under-16s in relative low income (0-4 + 5-10 + 11-15) per unit and FYE: ``unit, year,
     low_income_children``."""
-    files = [dwp.dwp_path(band) for band in dwp.DWP_BANDS]
-    children = dwp._sum_bands({p: dwp.read_statxplore(p) for p in files}, ["gss", "fye"], "children")
-    children = children.rename(columns={"fye": "year", "children": "low_income_children"})
-    units = geography.to_units(children, ["low_income_children"], known=set(las["gss"]), path=files[0])
+    children = dwp.read_children_under_16().rename(columns={"fye": "year", "children": "low_income_children"})
+    units = geography.to_units(children, ["low_income_children"], known=set(las["gss"]),
+                               path=dwp.dwp_path(dwp.DWP_BANDS[0]))
     return units[["unit", "year", "low_income_children"]]
 
 

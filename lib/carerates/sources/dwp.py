@@ -125,6 +125,16 @@ def read_nomis(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["gss", "mid_year", "population"])
 
 
+def read_children_under_16(dwp_files: dict[str, Path] | None = None) -> pd.DataFrame:
+    """Under-16s in relative low income per council and FYE (0-4 + 5-10 + 11-15): ``gss, fye, children``.
+
+    A band file whose LAs differ from the others' raises DataError; a band that is nil or negligible
+    (``..``) leaves the total unknown.
+    """
+    dwp_files = dwp_files or {band: dwp_path(band) for band in DWP_BANDS}
+    return _sum_bands({p: read_statxplore(p) for p in dwp_files.values()}, ["gss", "fye"], "children")
+
+
 def low_income_units(las: pd.DataFrame, dwp_files: dict[str, Path] | None = None,
                      nomis_files: dict[str, Path] | None = None) -> pd.DataFrame:
     """Under-16s in relative low income per panel unit (``carerates.geography``) and FYE.
@@ -135,7 +145,7 @@ def low_income_units(las: pd.DataFrame, dwp_files: dict[str, Path] | None = None
     """
     dwp_files = dwp_files or {band: dwp_path(band) for band in DWP_BANDS}
     nomis_files = nomis_files or {band: nomis_path(band) for band in ONS_BANDS}
-    children = _sum_bands({p: read_statxplore(p) for p in dwp_files.values()}, ["gss", "fye"], "children")
+    children = read_children_under_16(dwp_files)
     population = _sum_bands({p: read_nomis(p) for p in nomis_files.values()}, ["gss", "mid_year"], "population")
     population = population.assign(fye=population["mid_year"] + 1).drop(columns="mid_year")
     both = children.merge(population, on=["gss", "fye"], how="left")
