@@ -52,3 +52,15 @@ def test_bad_neighbour_or_missing_la_stops(tmp_path, las):
         neighbours.read_neighbours(write(tmp_path / "a.csv", rows), las)
     with pytest.raises(DataError, match="E10000009"):
         neighbours.read_neighbours(write(tmp_path / "b.csv", rows[1:3] + [row(805, "H", [806] * 10)]), las)
+
+
+def test_the_two_editions_of_the_april_2021_list_give_the_same_pairs():
+    """09 reads the CSV edition, the profiles the workbook: one set of rules, one result."""
+    from carerates import las as la_module, paths
+    from carerates.profile import read_neighbours as read_workbook
+
+    csv_path, workbook = paths.raw(*neighbours.APRIL_2021), paths.raw("stat_neighbours", "sn_april_2021.xlsx")
+    if not (csv_path.is_file() and workbook.is_file()):
+        pytest.skip("data/raw not fetched (run make data)")
+    las = la_module.load_las()
+    pd.testing.assert_frame_equal(neighbours.read_neighbours(csv_path, las), read_workbook(workbook, las))

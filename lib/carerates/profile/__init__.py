@@ -11,7 +11,7 @@
 ``words`` imports ``data``; ``plots`` and ``page`` import both; none imports the package (no
 circle). ``from carerates import profile as pf`` gives every name below, as the notebook uses them.
 """
-from .data import (ABOLISHED, FACTORS, MODEL, MODEL_WORDS, SUCCESSOR_NUMBERS, SUCCESSORS, ProfileData,
+from .data import (ABOLISHED, FACTORS, MODEL, MODEL_WORDS, SUCCESSORS, ProfileData,
                    compare_with_chapter, england_outlines, england_rates, expected_rates, factor_table,
                    la_rates, load, names, ofsted_history, positions, precompute, rate_series,
                    read_neighbours, resolve_la, slug)
@@ -22,7 +22,7 @@ from .words import (FACTOR_ORDER, FIFTHS, caveat_sentences, expected_sentences, 
                     study_sentences)
 
 __all__ = [
-    "ABOLISHED", "FACTORS", "MODEL", "MODEL_WORDS", "SUCCESSOR_NUMBERS", "SUCCESSORS", "ProfileData",
+    "ABOLISHED", "FACTORS", "MODEL", "MODEL_WORDS", "SUCCESSORS", "ProfileData",
     "compare_with_chapter", "england_outlines", "england_rates", "expected_rates", "factor_table",
     "la_rates", "load", "names", "ofsted_history", "positions", "precompute", "rate_series",
     "read_neighbours", "resolve_la", "slug",

@@ -46,6 +46,7 @@ from ..io import read_csv, read_parquet, read_sheet, require_columns, write_byte
 from ..las import OLD_GSS, normalise_name, NAME_ALIASES
 from ..plots import official_name
 from ..sources import innovation
+from ..sources.neighbours import neighbour_pairs
 
 CACHE = paths.ROOT / "build" / "profile_cache" / "profile_data.pkl"
 
@@ -85,8 +86,6 @@ SUCCESSORS = {
     "E06000065": ["E10000023"],  # North Yorkshire (same area)
     "E06000066": ["E10000027"],  # Somerset (same area)
 }
-#: The same for DfE numbers in the April 2021 neighbour list.
-SUCCESSOR_NUMBERS = {838: 835, 940: 928, 941: 928, 942: 909, 943: 909}
 #: The neighbour list's rows for councils abolished since 2017 (their old lists).
 OLD_SN_ROWS = {835, 836, 837, 928}
 #: Map shapes that are not the 2017 council's own (the 2023 districts cannot rebuild them).
@@ -233,42 +232,14 @@ def la_rates(las: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_neighbours(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
-    """The April 2021 statistical neighbours (sheet "LA SN Groups", data from row 4) on the
-    2017 geography: ``gss, order, neighbour_gss, closeness``.
-
-    A 2017 council abolished since has its "(Pre LG)"/old row; a neighbour that is a
-    post-2019 council is mapped to the 2017 council it replaced (BCP, which replaced two, is
-    left out), and duplicates that this creates are dropped, keeping the closer one.
-    """
+    """The April 2021 statistical neighbours from the workbook (sheet "LA SN Groups", data from row
+    4) on the 2017 geography: ``gss, order, neighbour_gss, closeness``, by the rules of
+    :func:`carerates.sources.neighbours.neighbour_pairs` (chapter 09 reads the CSV edition of the
+    same list with them)."""
     sheet = read_sheet(path, "LA SN Groups")
     if sheet.shape[1] < 25 or str(sheet.iloc[2, 0]).strip() != "LA num" or str(sheet.iloc[2, 5]).strip() != "SN1":
         raise DataError(path, "sheet 'LA SN Groups': row 3 should be the header 'LA num ... SN1, SNP, ...'")
-    body = sheet.iloc[3:].reset_index(drop=True)
-    number = pd.to_numeric(body[0], errors="coerce")
-    by_number = dict(zip(las["la_number"].astype(int), las["gss"]))
-    rows = []
-    for i, n in number.items():
-        if pd.isna(n) or int(n) not in by_number:  # blank rows and post-2019 councils
-            continue
-        n = int(n)
-        seen = set()
-        for k in range(10):
-            value = pd.to_numeric(body.loc[i, 5 + 2 * k], errors="coerce")
-            if pd.isna(value):
-                raise DataError(path, f"row of LA {n}: neighbour {k + 1} is not an LA number")
-            m = SUCCESSOR_NUMBERS.get(int(value), int(value))
-            if m not in by_number or m == n or m in seen:
-                continue
-            seen.add(m)
-            rows.append((by_number[n], k + 1, by_number[m], str(body.loc[i, 6 + 2 * k]).strip()))
-    out = pd.DataFrame(rows, columns=["gss", "order", "neighbour_gss", "closeness"])
-    if out.duplicated(["gss", "order"]).any():
-        raise DataError(path, f"LA(s) listed twice: {sorted(set(out.loc[out.duplicated(['gss', 'order']), 'gss']))}")
-    missing = sorted(set(las.loc[~las["excluded"], "gss"]) - set(out["gss"]))
-    if missing:
-        raise DataError(path, f"no neighbour row for LA(s) {missing}")
-    return out.sort_values(["gss", "order"], ignore_index=True)
-
+    return neighbour_pairs(sheet.iloc[3:], las, path, row_word="row")
 
 
 def positions(values: pd.Series) -> pd.DataFrame:
