@@ -169,11 +169,7 @@ def read_underlying_counts(directory: str | Path, las: pd.DataFrame) -> pd.DataF
         if year == 2010:
             path = directory / "2010_SFR27_2010_March.csv"
         else:
-            found = sorted(p for p in directory.glob(f"{year}_*CLA{year if year > 2011 else ''}*.csv"))
-            found = [p for p in found if "ADM" not in p.name.upper()]
-            if len(found) != 1:
-                raise DataError(directory, f"expected one CLA underlying file for {year}, found {[p.name for p in found]}")
-            path = found[0]
+            path = _underlying_cla_file(directory, year)
         raw = read_csv(path)
         raw.columns = [c.strip() for c in raw.columns]
         column = "MarTotal_2010" if year == 2010 else f"CLA_Mar{year}"

@@ -29,7 +29,7 @@ from .. import paths
 from ..errors import DataError
 from ..geography import SUCCESSOR_CODES, recode_same_area, to_units
 from ..io import parse_numbers, read_csv, require_columns, require_complete_rows, require_file
-from ..las import ISLES_OF_SCILLY, OLD_GSS
+from ..las import ISLES_OF_SCILLY, canonical_gss
 from ..schema import Column, Gap, check_table, require_coverage
 from .cla import ABOLISHED, SCILLY_NOT_IN_UNDERLYING
 
@@ -93,10 +93,7 @@ def read_adm(path: str | Path, year: int, las: pd.DataFrame) -> pd.DataFrame:
         raise DataError(path, f"no 'CLA_started<year>' column among {list(raw.columns)[:8]}")
     require_columns(raw, ["New_geog_code", "geog_l", *_ADM_COLUMNS], path)
     rows = raw[raw["geog_l"].str.strip().str.upper() == "LA"].copy()
-    codes = rows["New_geog_code"].str.strip().replace(OLD_GSS)
-    unknown = sorted(set(codes) - set(las["gss"]))
-    if unknown:
-        raise DataError(path, f"unknown LA code(s) {unknown[:10]}")
+    codes = canonical_gss(rows["New_geog_code"], path, las)
     out = pd.DataFrame({"gss": codes.to_numpy(), "year": year})
     for source, band in _ADM_COLUMNS.items():
         out[band] = parse_numbers(rows[source], path, source).to_numpy()
@@ -124,10 +121,7 @@ def _tidy_ages(raw: pd.DataFrame, path: Path, years: range, las: pd.DataFrame, *
     strange = sorted(set(labels) - set(_EES_LABELS))
     if strange:
         raise DataError(path, f"unexpected age group(s) {strange}")
-    codes = rows[code].astype(str).str.strip().replace(OLD_GSS)
-    unknown = sorted(set(codes) - set(las["gss"]) - SUCCESSOR_CODES)
-    if unknown:
-        raise DataError(path, f"unknown LA code(s) {unknown[:10]}")
+    codes = canonical_gss(rows[code], path, las, allow=SUCCESSOR_CODES)
     long = pd.DataFrame({"gss": codes.to_numpy(), "year": pd.to_numeric(rows["time_period"]).astype(int).to_numpy(),
                          "band": labels.map(_EES_LABELS).to_numpy(),
                          "number": parse_numbers(rows["number"], path, "number").to_numpy()})
