@@ -79,13 +79,14 @@ def test_agreement_counts_only_alternatives_and_checks_direction():
     assert out.loc["c"].tolist() == [0, 0]   # no alternative run
 
 
-def test_robustness_grades():
-    assert results.robustness_grade(True, True, True, 3, 3) == "robust"
-    assert results.robustness_grade(True, True, None, 0, 0) == "robust"      # not in the model, no alternatives
-    assert results.robustness_grade(False, True, True, 3, 3) == "supported"  # BH only
-    assert results.robustness_grade(True, True, False, 3, 3) == "supported"  # fails the joint model
-    assert results.robustness_grade(True, True, False, 3, 2) == "tentative"  # fails both
-    assert results.robustness_grade(False, False, True, 2, 2) == "tentative"
+def test_list_grades_follow_the_written_rule():
+    assert results.list_grade(0.001, True, [True, True, True]) == "supported"
+    assert results.list_grade(0.001, False, [True, True]) == "mixed"       # fails Benjamini-Hochberg
+    assert results.list_grade(0.001, True, [True, False]) == "mixed"       # one 09 result disagrees
+    assert results.list_grade(0.001, True, [False, False]) == "not supported"
+    assert results.list_grade(0.001, True, []) == "single test only"       # no 09 result bears on it
+    assert results.list_grade(0.05, True, [True]) == "not significant"     # p < .05 is strict
+    assert set(results.GRADES) == {"supported", "mixed", "not supported", "single test only"}
 
 
 def test_styled_table_is_deterministic_html_and_text():

@@ -254,7 +254,9 @@ def styled(frame: pd.DataFrame, name: str, formats: dict | None = None, caption:
 
 
 # --- robustness of a finding -------------------------------------------------------------------
-GRADES = ("robust", "supported", "tentative")
+#: The grades of an entry of the study's lists (docs/analysis_plan.md, "Grades of the two lists"),
+#: besides "not significant" for a test that is not significant here.
+GRADES = ("supported", "mixed", "not supported", "single test only")
 
 
 def agreement_with_alternatives(main: pd.DataFrame, variants: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -277,22 +279,19 @@ def agreement_with_alternatives(main: pd.DataFrame, variants: pd.DataFrame, alph
     return counts.reset_index()
 
 
-def robustness_grade(survives_holm: bool, survives_bh: bool, holds_joint, alternatives: int, agree: int) -> str:
-    """A significant finding's grade from the checks that apply to it.
+def list_grade(p_value: float, survives_bh: bool, agrees: list[bool], alpha: float = 0.05) -> str:
+    """The grade of a significant finding from the results of chapter 09 that bear on it.
 
-    - ``robust``: survives Holm (hence BH), holds in the joint model where it is in it
-      (``holds_joint`` None/NaN = not in the model), and every alternative reading agrees;
-    - ``supported``: survives BH and fails at most one of the joint-model and alternatives checks;
-    - ``tentative``: anything else.
+    ``agrees``: one flag per 09 result (it points the test's way and its 95% CI excludes 0, or 1
+    for a ratio). ``supported``: every result agrees and the test survives Benjamini-Hochberg;
+    ``not supported``: none agrees; ``mixed``: anything between; ``single test only``: no 09
+    result bears on it; ``not significant``: p >= alpha.
     """
-    joint_applies = holds_joint is not None and not (isinstance(holds_joint, float) and np.isnan(holds_joint))
-    failed = []
-    if joint_applies and not bool(holds_joint):
-        failed.append("joint model")
-    if alternatives > 0 and agree < alternatives:
-        failed.append("alternatives")
-    if survives_holm and survives_bh and not failed:
-        return "robust"
-    if survives_bh and len(failed) <= 1:
-        return "supported"
-    return "tentative"
+    if p_value >= alpha:
+        return "not significant"
+    if not agrees:
+        return "single test only"
+    n_agree = sum(bool(a) for a in agrees)
+    if n_agree == 0:
+        return "not supported"
+    return "supported" if n_agree == len(agrees) and survives_bh else "mixed"
