@@ -168,10 +168,19 @@ def test_python_older_than_3_11_gets_a_clear_message(tmp_path):
 
 def test_make_kernel_registers_the_carerates_kernel_in_the_environment(tmp_path):
     root = copy_compendium(tmp_path)
-    make(root, "kernel")
-    spec = json.loads((root / ".venv" / "share" / "jupyter" / "kernels" / "carerates" / "kernel.json").read_text())
-    assert spec["display_name"] == "Python (carerates)"
-    assert Path(spec["argv"][0]).is_file() and spec["argv"][2:4] == ["-m", "ipykernel_launcher"]
+    # The copy shares this compendium's .venv (a link), so registering re-points the real
+    # kernel at the copy's path, which is deleted after the test: put the real spec back.
+    shared = root / ".venv" / "share" / "jupyter" / "kernels" / "carerates" / "kernel.json"
+    before = shared.read_bytes() if shared.is_file() else None
+    try:
+        make(root, "kernel")
+        spec = json.loads(shared.read_text())
+        assert spec["display_name"] == "Python (carerates)"
+        assert Path(spec["argv"][0]).is_file() and spec["argv"][2:4] == ["-m", "ipykernel_launcher"]
+        assert str(root) in spec["argv"][0]  # registered from the copy, so this test did the work
+    finally:
+        if before is not None:
+            shared.write_bytes(before)
     assert "$(PY) -m jupyterlab" in (root / "Makefile").read_text()
 
 
