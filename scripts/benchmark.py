@@ -3,8 +3,9 @@
     .venv/bin/python scripts/benchmark.py [--skip-test] [--repeat N] [--rounds N]
 
 The floor is what no pipeline of separate kernels can avoid: starting a kernel
-and importing the stack (pandas, numpy, scipy.stats, statsmodels, seaborn,
-matplotlib, carerates), measured here in the same run (median of ``--repeat``
+(as the pipeline starts it: ``carerates.build.run.Kernel``, so a faster start
+lowers the floor too) and importing the stack (pandas, numpy, scipy.stats,
+statsmodels, seaborn, matplotlib, carerates), measured here in the same run (median of ``--repeat``
 starts, one at a time), before, between and after the clean runs: the machine's
 speed drifts, so each clean run is set against the floors measured just before
 and just after it. For n notebooks (the chapters and the exemplar profile, all
@@ -105,43 +106,38 @@ def timed(command: list[str]) -> dict:
             "tree_peak_mib": round(sampler.peak / 2**20)}
 
 
-def _start_and_import() -> None:
-    """Start one kernel, import the stack in it, stop it."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # as the driver: skip an unused slow import
+async def _start_and_import() -> None:
+    """Start one kernel as the pipeline does (``carerates.build.run.Kernel``: the same kernel
+    manager, client and environment, ready without idling), import the stack in it, stop it."""
     import tempfile
 
-    from jupyter_client.manager import KernelManager
+    from carerates.build import run
 
-    env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    with tempfile.TemporaryDirectory(prefix="carerates-floor-") as runtime:
-        km = KernelManager(kernel_name="python3", transport="ipc",
-                           connection_file=str(Path(runtime) / "kernel.json"))
-        km.start_kernel(env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        kc = km.client()
-        kc.start_channels()
+    env = {**os.environ, **run.deterministic_env()}
+    with tempfile.TemporaryDirectory(prefix="carerates-floor-") as scratch:
+        kernel = run.Kernel(ROOT / "notebooks" / "01_ingest.ipynb", env, Path(scratch) / "kernel.log")
         try:
-            kc.wait_for_ready(timeout=300)
-            reply = kc.execute_interactive(STACK, store_history=False, timeout=300)
+            await kernel.start()
+            reply = await kernel.kc.execute_interactive(STACK, store_history=False, timeout=300,
+                                                        output_hook=lambda msg: None)
             if reply["content"]["status"] != "ok":
                 raise SystemExit(f"the floor's imports failed: {reply['content']}")
         finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
+            await kernel.stop()
 
 
 def kernel_floor(repeat: int, at_once: int = 1) -> list[float]:
     """Seconds per kernel to start ``at_once`` kernels together and import the stack in each
     (the time until the last is ready, divided by ``at_once``), ``repeat`` times."""
-    from concurrent.futures import ThreadPoolExecutor
+    import asyncio
+
+    async def together() -> None:
+        await asyncio.gather(*(_start_and_import() for _ in range(at_once)))
 
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        if at_once == 1:
-            _start_and_import()
-        else:
-            with ThreadPoolExecutor(at_once) as pool:
-                list(pool.map(lambda _: _start_and_import(), range(at_once)))
+        asyncio.run(together())
         times.append((time.perf_counter() - start) / at_once)
     return times
 

@@ -471,3 +471,36 @@ def test_the_last_notebooks_share_the_cores(parallel, most):
     assert _most_at_once(log) == most
     if parallel == 2:  # c and e both started before d ended
         assert log.index(("start", "e")) < log.index(("end", "d")) > log.index(("start", "c"))
+
+
+def test_kernels_are_ready_without_idling(tmp_path):
+    """The driver's client (and the one papermill's nbclient makes from the same manager) is
+    ready once the kernel answers, not after jupyter_client's 0.2 s of listening to a quiet IOPub."""
+    import asyncio
+    import time
+
+    async def scenario():
+        kernel = run.Kernel(tmp_path / "x.ipynb", {**os.environ, **run.deterministic_env()}, tmp_path / "k.log")
+        try:
+            await kernel.start()
+            assert isinstance(kernel.kc, run.ready_client_class())
+            second = kernel.km.client()  # as nbclient makes it
+            second.start_channels()
+            try:
+                clock = time.perf_counter()
+                await second.wait_for_ready(timeout=30)
+                waited = time.perf_counter() - clock
+                reply = await second.execute_interactive("x = 6 * 7\nprint(x)", output_hook=seen.append)
+            finally:
+                second.stop_channels()
+        finally:
+            await kernel.stop()
+        return waited, reply
+
+    seen = []
+    waited, reply = asyncio.run(scenario())
+    assert waited < 0.2, f"wait_for_ready took {waited:.3f} s: it idles"
+    assert reply["content"]["status"] == "ok"
+    # nothing of this request lost, nothing of another request taken for it
+    printed = [m["content"]["text"] for m in seen if m["msg_type"] == "stream"]
+    assert printed == ["42\n"]
