@@ -34,6 +34,7 @@ from ..io import read_sheet
 RAW_FILE = ("ofsted", "Childrens_social_care_in_England_2023_underlying_data.ods")
 SHEET = "LA_inspections_2009-2023"
 PROCESSED_NAME = "ofsted_sif"
+ILACS_PROCESSED_NAME = "ofsted_ilacs"
 
 #: The judgements, in the order of RESULTS.md's ids (``ofsted_<j>_...``).
 JUDGEMENTS = (
@@ -249,14 +250,15 @@ def match_names(names: pd.DataFrame, las: pd.DataFrame, path: str | Path) -> pd.
     return gss
 
 
-def sif_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+def sif_table(path: str | Path, las: pd.DataFrame, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every SIF inspection of the 2017 LAs, keyed by canonical ``gss`` and ``inspection``.
 
     Checks that the post-2017 councils dropped from Table 10 carry no SIF, that
     no 2017 LA is found twice, and that every 2017 LA has at least one SIF.
+    ``sheet``: the sheet already read (``read_sheet(path, SHEET)``), else it is read here.
     """
     path = Path(path)
-    sheet = read_sheet(path, SHEET)  # read once for both
+    sheet = read_sheet(path, SHEET) if sheet is None else sheet  # read once for both tables of it
     inspections = read_sif_inspections(path, sheet)
     names = names_in_sheet(path, sheet)
     names["gss"] = match_names(names, las, path)
@@ -310,22 +312,30 @@ def latest_judgements(sif: pd.DataFrame, cutoff, start=None) -> pd.DataFrame:
 
 
 def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The processed table for 01 ingest: ``{"ofsted_sif": every SIF of every 2017 LA}``.
+    """The processed tables for 01 ingest, both from the one sheet (read once):
+    ``{"ofsted_sif": every SIF of every 2017 LA, "ofsted_ilacs": their ILACS inspections}``
+    (07 and 09 read the ILACS table rather than the spreadsheet again).
 
     Columns: ``gss, inspection, published`` (datetime), the six judgements
     (float 1-4, NaN = not judged), ``ofsted_name, ofsted_table``.
     """
     from ..schema import Column, check_table
 
-    table = sif_table(raw_path(), las)
-    if not pd.api.types.is_datetime64_dtype(table["published"]) or table["published"].isna().any():
-        raise DataError(PROCESSED_NAME, "column 'published' must be a complete date column")
-    columns = {
-        "gss": Column("str", nullable=False),
-        "inspection": Column("str", nullable=False),
-        **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
-    }
-    return {PROCESSED_NAME: check_table(table, PROCESSED_NAME, key=["gss", "inspection"], columns=columns, las=las)}
+    path = raw_path()
+    sheet = read_sheet(path, SHEET)
+    built = {PROCESSED_NAME: sif_table(path, las, sheet), ILACS_PROCESSED_NAME: ilacs_table(path, las, sheet)}
+    for name, table in built.items():
+        if not pd.api.types.is_datetime64_dtype(table["published"]) or table["published"].isna().any():
+            raise DataError(name, "column 'published' must be a complete date column")
+        columns = {
+            "gss": Column("str", nullable=False),
+            "inspection": Column("str", nullable=False),
+            **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
+        }
+        # every 2017 LA has a SIF; an LA may have no ILACS yet (its codes come from ``las`` regardless)
+        built[name] = check_table(table, name, key=["gss", "inspection"], columns=columns,
+                                  las=las if name == PROCESSED_NAME else None)
+    return built
 
 
 # --- ILACS: the framework that replaced the SIF (inspections published from 2018) ----------
@@ -437,14 +447,14 @@ def read_ilacs_inspections(path: str | Path, sheet: pd.DataFrame | None = None) 
     return frame
 
 
-def ilacs_table(path: str | Path, las: pd.DataFrame) -> pd.DataFrame:
+def ilacs_table(path: str | Path, las: pd.DataFrame, sheet: pd.DataFrame | None = None) -> pd.DataFrame:
     """ILACS inspections of the 2017 LAs, keyed by ``gss`` and ``inspection`` (as :func:`sif_table`).
 
     The post-2017 councils' ILACS (from 2019) belong to no 2017 LA and are dropped.
-    An LA may have no ILACS in the sheet (none is required).
+    An LA may have no ILACS in the sheet (none is required). ``sheet`` as :func:`sif_table`.
     """
     path = Path(path)
-    sheet = read_sheet(path, SHEET)  # read once for both
+    sheet = read_sheet(path, SHEET) if sheet is None else sheet
     inspections = read_ilacs_inspections(path, sheet)
     names = names_in_sheet(path, sheet)
     names["gss"] = match_names(names, las, path)
