@@ -196,13 +196,14 @@ def sum_districts_to_counties(districts: pd.DataFrame, lookup: pd.DataFrame, pat
 
 
 def hmrc_panel(las: pd.DataFrame, files: dict[int, str | Path] | None = None,
-               lookup: pd.DataFrame | None = None) -> pd.DataFrame:
+               lookup: pd.DataFrame | None = None, read: dict[int, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Upper-tier LA values from the HMRC workbooks, one row per LA and snapshot year.
 
     ``files`` maps snapshot year to workbook (default: the six raw files).
     Columns: ``gss, snapshot_year, low_income_pct, low_income_all_pct, low_income_u16,
     child_benefit_u16, source`` where source is 'hmrc' (published LA row) or
-    'hmrc_districts_summed' (2016 counties).
+    'hmrc_districts_summed' (2016 counties). ``read``: workbooks already read (snapshot year ->
+    :func:`read_hmrc_workbook`'s table), not read again.
     """
     from ..las import canonical_gss
 
@@ -210,7 +211,8 @@ def hmrc_panel(las: pd.DataFrame, files: dict[int, str | Path] | None = None,
     frames = []
     files = {year: hmrc_path(year) for year in HMRC_FILES} if files is None else files
     for year, path in sorted(files.items()):
-        table = read_hmrc_workbook(path)
+        table = (read or {}).get(year)
+        table = read_hmrc_workbook(path) if table is None else table
         upper = table[table.code.str[:3].isin(_UPPER_TIER)].copy()
         upper["source"] = "hmrc"
         if not upper.code.str.startswith("E10").any():  # district-level release (2016)
@@ -386,16 +388,18 @@ def with_cla_year(panel: pd.DataFrame, snapshot_offset: int = 0) -> pd.DataFrame
 
 
 def build_tables(las: pd.DataFrame, weighting: str = "child_benefit") -> dict[str, pd.DataFrame]:
-    """``{'low_income': panel, 'low_income_county_check': estimate vs published}``.
+    """``{'low_income': panel, 'low_income_county_check': estimate vs published,
+    'low_income_hmrc_fingertips': the two sources where both publish}``.
 
     ``low_income``: ``gss, snapshot_year, year, low_income_pct, low_income_all_pct,
     source, estimated`` (``year`` = snapshot year: see ``with_cla_year``).
     ``low_income_county_check``: ``gss, snapshot_year, published, estimate, error,
     weighting`` for both weightings, 2011-2015.
+    ``low_income_hmrc_fingertips``: :func:`fingertips_agreement` (chapter 03 reports it).
     """
     lookup = read_district_lookup()
     districts_2016 = read_hmrc_workbook(hmrc_path(2016))
-    hmrc = hmrc_panel(las, lookup=lookup)
+    hmrc = hmrc_panel(las, lookup=lookup, read={2016: districts_2016})
     fingertips = read_fingertips()
     checks = []
     estimates = {}
@@ -426,7 +430,11 @@ def build_tables(las: pd.DataFrame, weighting: str = "child_benefit") -> dict[st
         columns={"published": Column("float", min=0, max=100, nullable=False),
                  "estimate": Column("float", min=0, max=100, nullable=False),
                  "error": Column("float", nullable=False)})
-    return {"low_income": panel, "low_income_county_check": check}
+    agreement = check_table(
+        fingertips_agreement(fingertips, hmrc, las), "low_income_hmrc_fingertips", key=["gss", "snapshot_year"],
+        columns={"hmrc": Column("float", min=0, max=100), "fingertips": Column("float", min=0, max=100),
+                 "difference": Column("float")})  # a value suppressed in one source stays missing
+    return {"low_income": panel, "low_income_county_check": check, "low_income_hmrc_fingertips": agreement}
 
 
 # --- analysis helpers used by notebooks/03_poverty -------------------------------------------
