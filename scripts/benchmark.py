@@ -13,6 +13,11 @@ that `make all` executes) it is n x floor run one at a time and n x floor / k
 with k at a time (the ideal split; the chain 01 -> 02-07 -> 09 -> 08 leaves
 cores idle at the start, so the real bound is a little higher).
 
+Also measured before and after the runs: the standard floor, papermill with its defaults
+running a notebook whose one cell imports the stack (a fresh kernel started, waited for and
+shut down the standard way), the floor as the developers' guide words it ("about 3 s per
+notebook here"); each clean run is set against it too (the ``x standard floor`` column).
+
 Measured, each from clean (derived data and stamps removed; environment, raw
 data and committed outputs kept): `make all JOBS=1`, `make all JOBS=2` (and
 `JOBS=<cores>` if more), ``--rounds`` times each, a no-op `make all`, `make test`,
@@ -126,6 +131,44 @@ async def _start_and_import() -> None:
             await kernel.stop()
 
 
+def papermill_floor(repeat: int) -> list[float]:
+    """Seconds to run with papermill's defaults (its own fresh kernel, started, waited for and shut
+    down the standard way) a notebook whose one cell imports the stack, ``repeat`` times: the floor
+    as the developers' guide words it ("starting a kernel and importing the stack, about 3 s per
+    notebook here"). Higher than :func:`kernel_floor` by what the driver saves on every notebook
+    (jupyter_client's idle waits, a polite shutdown, TCP sockets)."""
+    import tempfile
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # as the driver: skip an unused slow import
+    import nbformat
+    import papermill
+
+    from carerates.build import run
+
+    times = []
+    saved = {key: os.environ.get(key) for key in run.deterministic_env()}
+    os.environ.update(run.deterministic_env())
+    try:
+        with tempfile.TemporaryDirectory(prefix="carerates-floor-") as scratch:
+            notebook = nbformat.v4.new_notebook()
+            notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+            notebook.cells.append(nbformat.v4.new_code_cell(STACK))
+            source, target = Path(scratch) / "floor.ipynb", Path(scratch) / "out.ipynb"
+            nbformat.write(notebook, source)
+            for _ in range(repeat):
+                start = time.perf_counter()
+                papermill.execute_notebook(str(source), str(target), progress_bar=False, log_output=False,
+                                           stdout_file=None, stderr_file=None)
+                times.append(time.perf_counter() - start)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return times
+
+
 def kernel_floor(repeat: int, at_once: int = 1) -> list[float]:
     """Seconds per kernel to start ``at_once`` kernels together and import the stack in each
     (the time until the last is ready, divided by ``at_once``), ``repeat`` times."""
@@ -168,6 +211,7 @@ def main() -> int:
     # machine's caches and memory), to check the ideal split n x floor / k, which assumes k
     # cores give k times the speed of one (on 2026-12-03: 0.91-1.03 s a kernel against 0.92 s).
     parallel = sorted({j for j in (2, k) if 1 < j <= k})
+    standard = [papermill_floor(args.repeat)]
     floors = [kernel_floor(args.repeat)]
     together = {j: [kernel_floor(args.repeat, j)] for j in parallel}
     results: dict[str, dict] = {}
@@ -185,7 +229,9 @@ def main() -> int:
                 together[jobs].append(kernel_floor(args.repeat, jobs))
                 measured[name] = n * (statistics.median(together[jobs][-2])
                                       + statistics.median(together[jobs][-1])) / 2
+    standard.append(papermill_floor(args.repeat))
     floor = statistics.median([t for batch in floors for t in batch])
+    standard_floor = statistics.median([t for batch in standard for t in batch])
     results["make all, no-op"] = timed(["make", "all"])
     bounds["make all, no-op"] = floor
     if not args.skip_test:
@@ -205,21 +251,28 @@ def main() -> int:
         print(f"Floor with {jobs} kernels started together, per kernel: "
               f"{', '.join(f'{statistics.median(b):.2f}' for b in batches)} s "
               f"(against {floor / jobs:.2f} s for the ideal split)")
+    print(f"Standard floor (papermill's defaults on a notebook that only imports the stack): median "
+          f"{standard_floor:.2f} s; before and after the runs: "
+          f"{', '.join(f'{statistics.median(b):.2f}' for b in standard)} s")
     print()
-    print("| run | wall (s) | floor for it (s) | x floor | x floor measured k at once | "
+    print("| run | wall (s) | floor for it (s) | x floor | x floor measured k at once | x standard floor | "
           "largest process (MiB) | whole tree (MiB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         bound = bounds[name]
         what = "1 kernel" if name.endswith("no-op") or name == "make profiles" else f"{bound:.1f}"
         at_once = f"{r['seconds'] / measured[name]:.2f}" if name in measured else ""
-        print(f"| `{name}` | {r['seconds']:.1f} | {what} | {r['seconds'] / bound:.2f} | {at_once} | "
+        jobs = int(name.split("JOBS=")[1].split()[0]) if "JOBS=" in name else None
+        versus = f"{r['seconds'] / (n * standard_floor / jobs):.2f}" if jobs else ""
+        print(f"| `{name}` | {r['seconds']:.1f} | {what} | {r['seconds'] / bound:.2f} | {at_once} | {versus} | "
               f"{r['largest_process_mib']} | {r['tree_peak_mib']} |")
     if "make test" in results:
         fastest = min(v["seconds"] for key, v in results.items() if key.startswith("make all, clean"))
         print(f"\nmake test / fastest clean make all: {results['make test']['seconds'] / fastest:.2f}")
     print("\noutputs in git " + ("unchanged" if before == after else f"CHANGED:\n{after}"))
     print(json.dumps({"date": today, "cores": k, "notebooks": n, "floor_seconds": round(floor, 3),
+                      "standard_floor_seconds": round(standard_floor, 3),
+                      "standard_floors": [[round(t, 3) for t in b] for b in standard],
                       "floors": [[round(t, 3) for t in b] for b in floors],
                       "floors_together": {j: [[round(t, 3) for t in b] for b in v] for j, v in together.items()},
                       "bounds_together": {key: round(v, 2) for key, v in measured.items()},
