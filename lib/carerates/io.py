@@ -43,6 +43,8 @@ def parse_number(value) -> float:
     is not a number raises ``ValueError`` (callers turn it into a ``DataError``
     naming the file), so an unexpected code is never silently read as missing.
     """
+    if type(value) is str and _NUMBER.match(value):  # a plain number, as most cells: nothing to clean
+        return float(value)
     if value is None or value is pd.NA or value is pd.NaT:
         return np.nan
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
