@@ -152,3 +152,49 @@ def test_changes_are_judged_by_the_interval_of_the_difference():
 def test_panel_slopes_are_scaled_by_the_within_la_sd():
     model = read("table_10h_panel_model.csv")
     assert (model["sd"] < model["sd_between"]).all()
+
+
+def test_ethnicity_2021_models_share_their_units_and_the_base_model_recomputes():
+    """Table 10n: three negative binomials on the same units of the first later window; the one
+    without ethnicity recomputed here with statsmodels' discrete NegativeBinomial (formula API,
+    its own alpha), from the processed panel and the DWP source."""
+    import statsmodels.formula.api as smf
+
+    from carerates import geography
+    from carerates.io import read_parquet
+    from carerates.sources import dwp, ethnicity
+
+    table = read("table_10n_ethnicity_2021.csv")
+    assert list(dict.fromkeys(table["model"])) == ["NB, no ethnicity", "NB, + four ethnic-group shares (2021)",
+                                                   "NB, + share not White (2021)"]
+    assert table["n"].nunique() == 1 and 140 <= table["n"].iloc[0] <= 150
+    terms = table.groupby("model", sort=False)["term"].apply(set)
+    shares = {"share_mixed", "share_asian", "share_black", "share_other"}
+    assert shares <= terms["NB, + four ethnic-group shares (2021)"] and not shares & terms["NB, no ethnicity"]
+    assert "share_not_white" in terms["NB, + share not White (2021)"]
+    assert not any("South East" in t for t in table["term"])  # the reference region
+    assert table.groupby("model")["aic"].nunique().eq(1).all()
+
+    las = read_parquet(paths.processed("las.parquet"))
+    units = geography.unit_table(las)
+    analysis = units[~units["excluded"]].set_index("unit")
+    cla = read_parquet(paths.processed("cla_units.parquet"))
+    window = cla[cla["unit"].isin(analysis.index) & cla["year"].between(2018, 2022)]
+    cross = window.groupby("unit").agg(count=("cla_count", "sum"), population=("population", "sum"),
+                                       years=("year", "nunique"))
+    cross = cross[cross["years"] == 5]
+    low = dwp.low_income_units(las)
+    low = low[low["year"].between(2018, 2022)].groupby("unit")["low_income_pct"].agg(["mean", "count"])
+    cross["low_income"] = low["mean"].where(low["count"] == 5)
+    cross["region"] = analysis["region"]
+    census = ethnicity.load(las)[1]
+    cross = cross.join(census[[f"share_{g}" for g in ("mixed", "asian", "black", "other", "white")]]).dropna()
+    assert len(cross) == table["n"].iloc[0]
+    cross["z"] = (cross["low_income"] - cross["low_income"].mean()) / cross["low_income"].std(ddof=1)
+    fit = smf.negativebinomial("count ~ z + C(region, Treatment('South East'))", cross,
+                               offset=np.log(cross["population"])).fit(disp=0, maxiter=200)
+    row = table[(table["model"] == "NB, no ethnicity") & (table["term"] == "low_income_pct")].iloc[0]
+    assert row["rate_ratio"] == pytest.approx(np.exp(fit.params["z"]), rel=1e-4)
+    inner = table[(table["model"] == "NB, no ethnicity") & (table["term"] == "region: Inner London")].iloc[0]
+    assert inner["rate_ratio"] == pytest.approx(
+        np.exp(fit.params["C(region, Treatment('South East'))[T.Inner London]"]), rel=1e-4)
