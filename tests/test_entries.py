@@ -163,3 +163,27 @@ def test_population_bands_sum_and_unit_pairing(tmp_path):
     files["15"] = nomis(tmp_path / "odd.csv", [("E06000001", (1, 1))])
     with pytest.raises(DataError, match="odd.csv"):
         population_bands.read_bands(files)
+
+
+def test_edition_revisions_compare_each_pair_where_both_publish():
+    """Two councils, three editions: a year counted once is not compared; a missing count is left out;
+    the later edition's change is counted, summed and its largest size kept."""
+    def edition(rows):
+        return pd.DataFrame(rows, columns=["gss", "year", "under_16"])
+
+    editions = {
+        "2022": edition([("E06000001", 2021, 10.0), ("E06000002", 2021, 20.0),
+                         ("E06000001", 2022, 12.0), ("E06000002", 2022, np.nan)]),
+        "2020_2024": edition([("E06000001", 2022, 15.0), ("E06000002", 2022, 30.0),
+                              ("E06000001", 2023, 7.0)]),
+        "2021_2025": edition([("E06000001", 2021, 10.0), ("E06000002", 2021, 21.0)]),
+    }
+    table = entries.edition_revisions(editions).set_index(["year", "earlier_edition", "later_edition"])
+    assert list(table.index) == [(2022, "2022", "2020_2024"), (2021, "2022", "2021_2025")]
+    first = table.loc[(2022, "2022", "2020_2024")]
+    assert first["councils"] == 1 and first["under_16_differs"] == 1  # E06000002's 2022 is missing in one
+    assert first["largest_change"] == 3 and first["total_change_pct"] == pytest.approx(25.0)
+    second = table.loc[(2021, "2022", "2021_2025")]
+    assert second["councils"] == 2 and second["under_16_differs"] == 1 and second["largest_change"] == 1
+    assert second["entries_earlier"] == 30 and second["entries_later"] == 31
+    assert second["edition_used"] == entries.EDITION_OF_YEAR[2021]

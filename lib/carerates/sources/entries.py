@@ -173,13 +173,49 @@ def read_rds(path: str | Path, years: range, las: pd.DataFrame) -> pd.DataFrame:
                       gaps=gaps)
 
 
-def council_entries(las: pd.DataFrame, directory: str | Path | None = None) -> pd.DataFrame:
+def later_editions(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each later edition whole, in publication order: ``{"2022": 2018-2022, "2020_2024": ...,
+    "2021_2025": ...}`` (per council: ``gss, year, <bands>, total, under_16``)."""
+    return {"2022": read_ees_2022(paths.raw(EES_2022), las),
+            "2020_2024": read_rds(paths.raw(RDS_EDITIONS["2020_2024"]), range(2020, 2025), las),
+            "2021_2025": read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las)}
+
+
+def edition_revisions(editions: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Where two editions publish the same year: one row per year and pair (earlier, later), over the
+    councils both list with an under-16 count in both: ``year, earlier_edition, later_edition,
+    councils, under_16_differs, entries_earlier, entries_later, total_change_pct, largest_change,
+    edition_used`` (the edition :data:`EDITION_OF_YEAR` takes for that year)."""
+    rows = []
+    names = list(editions)
+    for i, earlier in enumerate(names):
+        for later in names[i + 1:]:
+            a = editions[earlier].set_index(["gss", "year"])["under_16"].dropna()
+            b = editions[later].set_index(["gss", "year"])["under_16"].dropna()
+            common = a.index.intersection(b.index)
+            for year in sorted(set(common.get_level_values("year"))):
+                index = common[common.get_level_values("year") == year]
+                x, y = a.loc[index].to_numpy(), b.loc[index].to_numpy()
+                rows.append({"year": int(year), "earlier_edition": earlier, "later_edition": later,
+                             "councils": len(index), "under_16_differs": int((x != y).sum()),
+                             "entries_earlier": float(x.sum()), "entries_later": float(y.sum()),
+                             "total_change_pct": float(100 * (y.sum() - x.sum()) / x.sum()),
+                             "largest_change": float(np.abs(y - x).max()),
+                             "edition_used": EDITION_OF_YEAR[int(year)]})
+    return pd.DataFrame(rows)
+
+
+def council_entries(las: pd.DataFrame, directory: str | Path | None = None,
+                    editions: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Every year 2011-2025 per council, each year from its edition (:data:`EDITION_OF_YEAR`):
-    ``gss, year, <bands>, total, under_16, edition``."""
+    ``gss, year, <bands>, total, under_16, edition``. ``editions``: :func:`later_editions` already
+    read (else the two it uses are read here)."""
     directory = Path(directory) if directory else paths.raw("cla", "underlying")
     frames = [read_adm(adm_path(directory, y), y, las).assign(edition="underlying") for y in range(2011, 2018)]
-    frames.append(read_ees_2022(paths.raw(EES_2022), las).assign(edition="2022"))
-    frames.append(read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las).assign(edition="2021_2025"))
+    if editions is None:
+        editions = {"2022": read_ees_2022(paths.raw(EES_2022), las),
+                    "2021_2025": read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las)}
+    frames += [editions[name].assign(edition=name) for name in ("2022", "2021_2025")]
     every = pd.concat(frames, ignore_index=True)
     chosen = every[[EDITION_OF_YEAR.get(int(y)) == e for y, e in zip(every["year"], every["edition"])]]
     return chosen.sort_values(["gss", "year"], ignore_index=True)
