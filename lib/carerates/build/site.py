@@ -168,10 +168,14 @@ def _render(codes: list[str], stage: str) -> list[tuple[str, float]]:
            "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     client = NotebookClient(base, kernel_name="python3", timeout=120, allow_errors=False,
                             resources={"metadata": {"path": str(paths.NOTEBOOKS)}})
-    client.km = client.create_kernel_manager()
+    # IPC sockets in a private folder, as the pipeline's driver: with TCP, kernels started at once by
+    # several processes can be handed the same free port ("Address already in use"; seen 2026-12-04).
+    runtime = tempfile.TemporaryDirectory(prefix="carerates-profile-kernel-")
+    client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc",
+                                            connection_file=str(Path(runtime.name) / "kernel.json"))
     timings = []
-    client.start_new_kernel(env=env, cwd=str(paths.NOTEBOOKS))
     try:
+        client.start_new_kernel(env=env, cwd=str(paths.NOTEBOOKS))
         client.start_new_kernel_client()
         for code in codes:
             started = time.perf_counter()
@@ -188,7 +192,9 @@ def _render(codes: list[str], stage: str) -> list[tuple[str, float]]:
             (Path(stage) / f"{row.slug}.html").write_text(page, encoding="utf-8")
             timings.append((code, time.perf_counter() - started))
     finally:
-        client._cleanup_kernel() if hasattr(client, "_cleanup_kernel") else client.km.shutdown_kernel(now=True)
+        if client.km is not None:  # nbclient cleans up itself when its client fails to start
+            client._cleanup_kernel()
+        runtime.cleanup()
     return timings
 
 
