@@ -110,3 +110,31 @@ def test_nbval_hands_out_notebooks_in_dependency_order_not_by_name(tmp_path):
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_nbval_kernels_start_on_ipc_sockets_in_a_private_folder():
+    """The plugin's kernel manager for nbval: IPC transport, its sockets beside a connection file
+    in a folder of its own (no TCP port to collide with a kernel another worker starts)."""
+    from pathlib import Path
+
+    from jupyter_client.manager import KernelManager
+
+    from carerates.build import testing
+
+    manager_class = testing._ipc_kernel_manager(KernelManager)
+    km = manager_class(kernel_name="python3")
+    assert km.transport == "ipc"
+    folder = Path(km.connection_file).parent
+    assert folder.name.startswith("carerates-nbval-kernel-") and km.ip.startswith(str(folder))
+    km.start_kernel()
+    try:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        reply = kc.execute_interactive("1 + 1", timeout=60)
+        assert reply["content"]["status"] == "ok"
+        kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+    # an explicit transport is kept
+    assert manager_class(kernel_name="python3", transport="tcp").transport == "tcp"

@@ -9,6 +9,8 @@
   (its ``carerates.depends`` metadata, see ``carerates.build.pipeline``) have finished
   in the same session; each finished notebook leaves a marker in
   ``$CARERATES_FIGURES/.nbval-done/``.
+- **Kernels on IPC sockets.** nbval's kernels use IPC sockets in a private folder, as the
+  pipeline's driver: TCP ports picked by one worker can be taken by a kernel another starts.
 - **Quick start.** ``jsonschema`` builds an IRI grammar at import (2-3 s per
   process) that nbformat never uses; blocking that optional module before nbval
   loads makes every pytest process start seconds faster.
@@ -138,3 +140,40 @@ def pytest_runtest_teardown(item, nextitem):
     markers = _marker_dir(item.config)
     markers.mkdir(parents=True, exist_ok=True)
     (markers / f"{stem}.done").touch()
+
+
+# --- nbval's kernels on IPC sockets -----------------------------------------------------------
+
+_IPC_DIRS: list = []
+
+
+def _ipc_kernel_manager(base):
+    """``base`` (jupyter_client's KernelManager) on IPC sockets in a private folder, as the
+    pipeline's driver starts kernels: over TCP, kernels started at the same moment by several
+    processes (pytest-xdist workers) can be handed the same free port ("Address already in use",
+    seen with the site's four kernels on 2026-12-04)."""
+    import tempfile
+
+    class IPCKernelManager(base):
+        def __init__(self, **kwargs):
+            if "transport" not in kwargs and "connection_file" not in kwargs:
+                folder = tempfile.TemporaryDirectory(prefix="carerates-nbval-kernel-")
+                _IPC_DIRS.append(folder)  # removed when the session ends
+                kwargs.update(transport="ipc", connection_file=str(Path(folder.name) / "kernel.json"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def pytest_configure(config):
+    if config.getoption("nbval", default=False) or config.getoption("nbval_lax", default=False):
+        import nbval.kernel
+
+        if not getattr(nbval.kernel.KernelManager, "_carerates_ipc", False):
+            nbval.kernel.KernelManager = _ipc_kernel_manager(nbval.kernel.KernelManager)
+            nbval.kernel.KernelManager._carerates_ipc = True
+
+
+def pytest_unconfigure(config):
+    while _IPC_DIRS:
+        _IPC_DIRS.pop().cleanup()
