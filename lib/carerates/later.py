@@ -60,24 +60,18 @@ def later_council_rows(las: pd.DataFrame, editions: dict[str, str] | None = None
     newest = every.groupby([unit, every["year"]])["edition"].transform("max")
     latest = every[every["edition"] == newest].drop_duplicates(["gss", "year"], keep="last")
     overlaps = []
-    names = sorted(editions)
-    for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            a = every[every["edition"] == first].set_index(["gss", "year"])
-            b = every[every["edition"] == second].set_index(["gss", "year"])
-            common = a.index.intersection(b.index)
-            for year in sorted(set(common.get_level_values("year"))):
-                idx = common[common.get_level_values("year") == year]
-                ra, rb = a.loc[idx, "rate"], b.loc[idx, "rate"]
-                pa, pb = a.loc[idx, "population"], b.loc[idx, "population"]
-                overlaps.append({
-                    "year": int(year), "earlier_edition": first, "later_edition": second,
-                    "councils": len(idx),
-                    "rate_differs": int((~np.isclose(ra, rb, equal_nan=True)).sum()),
-                    "population_differs": int((~np.isclose(pa, pb, equal_nan=True)).sum()),
-                    "largest_rate_change": float(np.nanmax(np.abs(ra.to_numpy() - rb.to_numpy()))),
-                    "edition_used": second,
-                })
+    by_edition = {name: every[every["edition"] == name] for name in sorted(editions)}
+    for year, first, second, a, b in cla.edition_overlaps(by_edition):
+        ra, rb = a["rate"], b["rate"]
+        pa, pb = a["population"], b["population"]
+        overlaps.append({
+            "year": year, "earlier_edition": first, "later_edition": second,
+            "councils": len(a),
+            "rate_differs": int((~np.isclose(ra, rb, equal_nan=True)).sum()),
+            "population_differs": int((~np.isclose(pa, pb, equal_nan=True)).sum()),
+            "largest_rate_change": float(np.nanmax(np.abs(ra.to_numpy() - rb.to_numpy()))),
+            "edition_used": second,
+        })
     return latest[latest["year"] >= 2018].reset_index(drop=True), pd.DataFrame(overlaps)
 
 

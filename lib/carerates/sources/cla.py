@@ -245,6 +245,23 @@ LATER_EDITIONS = {
 }
 
 
+def edition_overlaps(editions: dict[str, pd.DataFrame]):
+    """Each year two editions both publish: yields ``(year, earlier, later, a, b)`` for every pair
+    of ``editions`` (name -> council rows with ``gss, year``; earlier as the dict orders them), ``a``
+    and ``b`` the two editions' rows of that year on the councils both list, indexed by ``gss,
+    year`` in the same order. Chapter 10 compares the rate editions with it, chapter 11 the
+    care-entry editions."""
+    names = list(editions)
+    indexed = {name: frame.set_index(["gss", "year"]) for name, frame in editions.items()}
+    for i, earlier in enumerate(names):
+        for later in names[i + 1:]:
+            a, b = indexed[earlier], indexed[later]
+            common = a.index.intersection(b.index)
+            for year in sorted(set(common.get_level_values("year"))):
+                index = common[common.get_level_values("year") == year]
+                yield int(year), earlier, later, a.loc[index], b.loc[index]
+
+
 def read_later_rates(path: str | Path, edition: str, las: pd.DataFrame,
                      successors: bool = False) -> pd.DataFrame:
     """LA rates per 10,000 at 31 March from one explore-education-statistics edition.

@@ -31,7 +31,7 @@ from ..geography import SUCCESSOR_CODES, recode_same_area, to_units
 from ..io import parse_numbers, read_csv, require_columns, require_complete_rows, require_file
 from ..las import ISLES_OF_SCILLY, canonical_gss
 from ..schema import Column, Gap, check_table, require_coverage
-from .cla import ABOLISHED, SCILLY_NOT_IN_UNDERLYING
+from .cla import ABOLISHED, SCILLY_NOT_IN_UNDERLYING, edition_overlaps
 
 #: The age columns, in order; the first four make the under-16s.
 BANDS = ("under_1", "age_1_4", "age_5_9", "age_10_15", "age_16_over")
@@ -173,12 +173,19 @@ def read_rds(path: str | Path, years: range, las: pd.DataFrame) -> pd.DataFrame:
                       gaps=gaps)
 
 
+def read_edition(name: str, las: pd.DataFrame) -> pd.DataFrame:
+    """One later edition whole, by its name ("2022", or a key of :data:`RDS_EDITIONS` such as
+    "2021_2025", whose years it names): ``gss, year, <bands>, total, under_16`` per council."""
+    if name == "2022":
+        return read_ees_2022(paths.raw(EES_2022), las)
+    first, last = (int(y) for y in name.split("_"))
+    return read_rds(paths.raw(RDS_EDITIONS[name]), range(first, last + 1), las)
+
+
 def later_editions(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each later edition whole, in publication order: ``{"2022": 2018-2022, "2020_2024": ...,
-    "2021_2025": ...}`` (per council: ``gss, year, <bands>, total, under_16``)."""
-    return {"2022": read_ees_2022(paths.raw(EES_2022), las),
-            "2020_2024": read_rds(paths.raw(RDS_EDITIONS["2020_2024"]), range(2020, 2025), las),
-            "2021_2025": read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las)}
+    "2021_2025": ...}``."""
+    return {name: read_edition(name, las) for name in ("2022", *RDS_EDITIONS)}
 
 
 def edition_revisions(editions: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -186,22 +193,16 @@ def edition_revisions(editions: dict[str, pd.DataFrame]) -> pd.DataFrame:
     councils both list with an under-16 count in both: ``year, earlier_edition, later_edition,
     councils, under_16_differs, entries_earlier, entries_later, total_change_pct, largest_change,
     edition_used`` (the edition :data:`EDITION_OF_YEAR` takes for that year)."""
+    known = {name: frame.dropna(subset=["under_16"]) for name, frame in editions.items()}
     rows = []
-    names = list(editions)
-    for i, earlier in enumerate(names):
-        for later in names[i + 1:]:
-            a = editions[earlier].set_index(["gss", "year"])["under_16"].dropna()
-            b = editions[later].set_index(["gss", "year"])["under_16"].dropna()
-            common = a.index.intersection(b.index)
-            for year in sorted(set(common.get_level_values("year"))):
-                index = common[common.get_level_values("year") == year]
-                x, y = a.loc[index].to_numpy(), b.loc[index].to_numpy()
-                rows.append({"year": int(year), "earlier_edition": earlier, "later_edition": later,
-                             "councils": len(index), "under_16_differs": int((x != y).sum()),
-                             "entries_earlier": float(x.sum()), "entries_later": float(y.sum()),
-                             "total_change_pct": float(100 * (y.sum() - x.sum()) / x.sum()),
-                             "largest_change": float(np.abs(y - x).max()),
-                             "edition_used": EDITION_OF_YEAR[int(year)]})
+    for year, earlier, later, a, b in edition_overlaps(known):
+        x, y = a["under_16"].to_numpy(), b["under_16"].to_numpy()
+        rows.append({"year": year, "earlier_edition": earlier, "later_edition": later,
+                     "councils": len(a), "under_16_differs": int((x != y).sum()),
+                     "entries_earlier": float(x.sum()), "entries_later": float(y.sum()),
+                     "total_change_pct": float(100 * (y.sum() - x.sum()) / x.sum()),
+                     "largest_change": float(np.abs(y - x).max()),
+                     "edition_used": EDITION_OF_YEAR[year]})
     return pd.DataFrame(rows)
 
 
@@ -212,10 +213,9 @@ def council_entries(las: pd.DataFrame, directory: str | Path | None = None,
     read (else the two it uses are read here)."""
     directory = Path(directory) if directory else paths.raw("cla", "underlying")
     frames = [read_adm(adm_path(directory, y), y, las).assign(edition="underlying") for y in range(2011, 2018)]
-    if editions is None:
-        editions = {"2022": read_ees_2022(paths.raw(EES_2022), las),
-                    "2021_2025": read_rds(paths.raw(RDS_EDITIONS["2021_2025"]), range(2021, 2026), las)}
-    frames += [editions[name].assign(edition=name) for name in ("2022", "2021_2025")]
+    used = ("2022", "2021_2025")
+    editions = editions if editions is not None else {name: read_edition(name, las) for name in used}
+    frames += [editions[name].assign(edition=name) for name in used]
     every = pd.concat(frames, ignore_index=True)
     chosen = every[[EDITION_OF_YEAR.get(int(y)) == e for y, e in zip(every["year"], every["edition"])]]
     return chosen.sort_values(["gss", "year"], ignore_index=True)
