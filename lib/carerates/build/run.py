@@ -386,6 +386,14 @@ def _papermill():
     return _PAPERMILL
 
 
+def private_ipc(folder: str | Path) -> dict:
+    """Keyword arguments for a jupyter_client kernel manager: IPC sockets beside a connection file
+    in ``folder`` (a folder of its own), not TCP ports. Ports picked free by one process can be
+    taken by a kernel another starts at the same moment ("Address already in use": seen with the
+    site's four kernels on 2026-12-04); the driver, the site and nbval's kernels all use this."""
+    return {"transport": "ipc", "connection_file": str(Path(folder) / "kernel.json")}
+
+
 _READY_CLIENT = None
 
 
@@ -447,8 +455,7 @@ class Kernel:
         self.runtime = tempfile.TemporaryDirectory(prefix="carerates-kernel-")
         self.log = open(self.log_path, "w", encoding="utf-8")
         # IPC sockets in a private folder: no TCP ports, no "running over TCP" warning.
-        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     connection_file=str(Path(self.runtime.name) / "kernel.json"),
+        self.km = AsyncKernelManager(kernel_name=kernel_name, **private_ipc(self.runtime.name),
                                      client_factory=ready_client_class())
         await self.km.start_kernel(env=self.env, cwd=str(self.notebook.parent), stdout=self.log, stderr=self.log)
         _papermill()  # imported (once, 0.4 s) while the first kernel boots, not after it is ready

@@ -38,6 +38,7 @@ from .. import paths
 from ..errors import DataError
 from ..findings import fmt_r
 from ..plots import official_name
+from .run import private_ipc
 
 PROFILE_NOTEBOOK = paths.NOTEBOOKS / "profile.ipynb"
 BUILD = paths.ROOT / "build"
@@ -168,11 +169,8 @@ def _render(codes: list[str], stage: str) -> list[tuple[str, float]]:
            "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     client = NotebookClient(base, kernel_name="python3", timeout=120, allow_errors=False,
                             resources={"metadata": {"path": str(paths.NOTEBOOKS)}})
-    # IPC sockets in a private folder, as the pipeline's driver: with TCP, kernels started at once by
-    # several processes can be handed the same free port ("Address already in use"; seen 2026-12-04).
     runtime = tempfile.TemporaryDirectory(prefix="carerates-profile-kernel-")
-    client.km = client.kernel_manager_class(kernel_name="python3", transport="ipc",
-                                            connection_file=str(Path(runtime.name) / "kernel.json"))
+    client.km = client.kernel_manager_class(kernel_name="python3", **private_ipc(runtime.name))
     timings = []
     try:
         client.start_new_kernel(env=env, cwd=str(paths.NOTEBOOKS))

@@ -148,18 +148,19 @@ _IPC_DIRS: list = []
 
 
 def _ipc_kernel_manager(base):
-    """``base`` (jupyter_client's KernelManager) on IPC sockets in a private folder, as the
-    pipeline's driver starts kernels: over TCP, kernels started at the same moment by several
-    processes (pytest-xdist workers) can be handed the same free port ("Address already in use",
-    seen with the site's four kernels on 2026-12-04)."""
+    """``base`` (jupyter_client's KernelManager) on IPC sockets in a private folder
+    (:func:`carerates.build.run.private_ipc`), as the pipeline's driver starts kernels: pytest-xdist
+    workers start nbval's kernels at the same moments."""
     import tempfile
+
+    from .run import private_ipc
 
     class IPCKernelManager(base):
         def __init__(self, **kwargs):
             if "transport" not in kwargs and "connection_file" not in kwargs:
                 folder = tempfile.TemporaryDirectory(prefix="carerates-nbval-kernel-")
                 _IPC_DIRS.append(folder)  # removed when the session ends
-                kwargs.update(transport="ipc", connection_file=str(Path(folder.name) / "kernel.json"))
+                kwargs.update(private_ipc(folder.name))
             super().__init__(**kwargs)
 
     return IPCKernelManager
