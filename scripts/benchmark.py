@@ -138,6 +138,7 @@ def papermill_floor(repeat: int) -> list[float]:
     notebook here"). Higher than :func:`kernel_floor` by what the driver saves on every notebook
     (jupyter_client's idle waits, a polite shutdown, TCP sockets)."""
     import tempfile
+    from unittest import mock
 
     sys.modules.setdefault("rfc3987_syntax", None)  # as the driver: skip an unused slow import
     import nbformat
@@ -146,26 +147,19 @@ def papermill_floor(repeat: int) -> list[float]:
     from carerates.build import run
 
     times = []
-    saved = {key: os.environ.get(key) for key in run.deterministic_env()}
-    os.environ.update(run.deterministic_env())
-    try:
-        with tempfile.TemporaryDirectory(prefix="carerates-floor-") as scratch:
-            notebook = nbformat.v4.new_notebook()
-            notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            notebook.cells.append(nbformat.v4.new_code_cell(STACK))
-            source, target = Path(scratch) / "floor.ipynb", Path(scratch) / "out.ipynb"
-            nbformat.write(notebook, source)
-            for _ in range(repeat):
-                start = time.perf_counter()
-                papermill.execute_notebook(str(source), str(target), progress_bar=False, log_output=False,
-                                           stdout_file=None, stderr_file=None)
-                times.append(time.perf_counter() - start)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    # papermill's kernel inherits this process's environment: the pipeline's settings for its duration
+    with mock.patch.dict(os.environ, run.deterministic_env()), \
+            tempfile.TemporaryDirectory(prefix="carerates-floor-") as scratch:
+        notebook = nbformat.v4.new_notebook()
+        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        notebook.cells.append(nbformat.v4.new_code_cell(STACK))
+        source, target = Path(scratch) / "floor.ipynb", Path(scratch) / "out.ipynb"
+        nbformat.write(notebook, source)
+        for _ in range(repeat):
+            start = time.perf_counter()
+            papermill.execute_notebook(str(source), str(target), progress_bar=False, log_output=False,
+                                       stdout_file=None, stderr_file=None)
+            times.append(time.perf_counter() - start)
     return times
 
 
