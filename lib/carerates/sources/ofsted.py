@@ -324,14 +324,14 @@ def build_tables(las: pd.DataFrame) -> dict[str, pd.DataFrame]:
     path = raw_path()
     sheet = read_sheet(path, SHEET)
     built = {PROCESSED_NAME: sif_table(path, las, sheet), ILACS_PROCESSED_NAME: ilacs_table(path, las, sheet)}
+    columns = {
+        "gss": Column("str", nullable=False),
+        "inspection": Column("str", nullable=False),
+        **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
+    }
     for name, table in built.items():
         if not pd.api.types.is_datetime64_dtype(table["published"]) or table["published"].isna().any():
             raise DataError(name, "column 'published' must be a complete date column")
-        columns = {
-            "gss": Column("str", nullable=False),
-            "inspection": Column("str", nullable=False),
-            **{j: Column("float", min=1, max=4, nullable=(j != "overall")) for j in JUDGEMENTS},
-        }
         # every 2017 LA has a SIF; an LA may have no ILACS yet (its codes come from ``las`` regardless)
         built[name] = check_table(table, name, key=["gss", "inspection"], columns=columns,
                                   las=las if name == PROCESSED_NAME else None)
